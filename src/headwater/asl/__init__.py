@@ -1,0 +1,1 @@
+"""Amazon States Language: compile, validate and interpret state machines (pure)."""

@@ -1,0 +1,1 @@
+"""The data catalog model and crawler schema inference."""

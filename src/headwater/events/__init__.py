@@ -1,0 +1,1 @@
+"""EventBridge event patterns, input transformers and schedules (pure)."""

@@ -1,0 +1,1 @@
+"""Glue workflow graphs, trigger predicates, event batching and job bookmarks (pure)."""

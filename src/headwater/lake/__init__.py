@@ -1,0 +1,1 @@
+"""Object storage for the data lake: a local folder with atomic writes."""

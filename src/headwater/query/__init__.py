@@ -1,0 +1,1 @@
+"""SQL over the catalog: DuckDB with Athena/Trino SQL translated by sqlglot."""

@@ -1,0 +1,1 @@
+"""Clock, timers, scheduler and worker processes that carry out commands."""

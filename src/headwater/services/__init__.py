@@ -1,0 +1,1 @@
+"""One module per AWS service: operations as plain Python methods."""

@@ -1,0 +1,158 @@
+"""The Store: one SQLAlchemy engine, transactions, migrations and reset.
+
+SQLite (the embedded default) runs in WAL mode. Writers take ``BEGIN IMMEDIATE`` behind a
+process-wide lock so concurrent writers queue instead of failing on an upgraded lock; readers
+use deferred transactions and never block writers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from headwater.store import schema
+from headwater.store.errors import ConflictError, MigrationError, StoreError
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Access to the state database; ports take the connections it hands out."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["isolation_level"] = "AUTOCOMMIT"  # we issue BEGIN/COMMIT ourselves
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine = sa.create_engine(url, **kwargs)
+        self._write_lock = threading.RLock()
+        if self.is_sqlite:
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        """Open (creating if needed) the SQLite store under ``data_dir`` and migrate it."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        store = cls(f"sqlite:///{data_dir / 'state.db'}")
+        store.migrate()
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """Return a migrated in-memory SQLite store (one shared connection), for tests."""
+        store = cls("sqlite://")
+        store.engine = sa.create_engine(
+            "sqlite://",
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.pool.StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(store.engine, "connect", _sqlite_pragmas)
+        store.migrate()
+        return store
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """Yield a connection inside one write transaction; commit on success."""
+        if not self.is_sqlite:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.exec_driver_sql("COMMIT")
+                except sa.exc.IntegrityError as exc:
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise ConflictError(str(exc.orig)) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """Yield a connection inside a read transaction (a consistent snapshot)."""
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.exec_driver_sql("ROLLBACK")
+
+    def migrate(self) -> None:
+        """Apply every registered migration the database has not seen yet."""
+        import headwater.store.ports  # noqa: F401  (registers every port's tables)
+
+        with self.transaction() as conn:
+            schema.schema_migrations.create(conn, checkfirst=True)
+            applied = {
+                row.component: row.version
+                for row in conn.execute(sa.select(schema.schema_migrations))
+            }
+            for mig in schema.migrations():
+                have = applied.get(mig.component, 0)
+                if mig.version <= have:
+                    continue
+                if mig.version != have + 1:
+                    raise MigrationError(
+                        f"component {mig.component!r} is at v{have}; cannot apply v{mig.version}"
+                    )
+                mig.apply(conn)
+                values = {"component": mig.component, "version": mig.version,
+                          "applied_at": time.time()}
+                if have:
+                    conn.execute(
+                        sa.update(schema.schema_migrations)
+                        .where(schema.schema_migrations.c.component == mig.component)
+                        .values(**values)
+                    )
+                else:
+                    conn.execute(sa.insert(schema.schema_migrations).values(**values))
+                applied[mig.component] = mig.version
+
+    def versions(self) -> dict[str, int]:
+        """Return the applied schema version of each component."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(schema.schema_migrations)).all()
+        return {r.component: r.version for r in rows}
+
+    def reset(self) -> None:
+        """Delete every row of every table but the migration record."""
+        with self.transaction() as conn:
+            for table in reversed(schema.metadata.sorted_tables):
+                if table is schema.schema_migrations:
+                    continue
+                if sa.inspect(conn).has_table(table.name):
+                    conn.execute(sa.delete(table))
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+    except Exception as exc:
+        raise StoreError(f"cannot configure the SQLite database: {exc}") from exc
+    finally:
+        cur.close()
