@@ -1,5 +1,5 @@
 """Imports every port module so their tables and migrations are registered."""
 
-from headwater.store import outbox
+from headwater.store import iam, outbox
 
-__all__ = ["outbox"]
+__all__ = ["iam", "outbox"]

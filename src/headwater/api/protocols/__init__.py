@@ -1,0 +1,1 @@
+"""Per-protocol request parsing and response serialization, driven by botocore shapes."""

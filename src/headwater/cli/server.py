@@ -1,0 +1,147 @@
+"""Building and running a Headwater server: environment, services, ASGI app, uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from headwater.api.app import HeadwaterApp
+from headwater.runtime.clock import Clock, ScaledClock
+from headwater.services.base import DEFAULT_ACCOUNT_ID, Environment
+from headwater.services.enabled import service_classes
+from headwater.services.registry import ServiceRegistry
+from headwater.store import Store
+
+__all__ = ["ServerConfig", "ServerThread", "build", "free_port", "serve"]
+
+log = logging.getLogger("headwater")
+
+
+@dataclass(slots=True, kw_only=True)
+class ServerConfig:
+    """Everything ``headwater up`` can be told."""
+
+    data_dir: Path = Path(".headwater")
+    host: str = "127.0.0.1"
+    port: int = 4566
+    time_scale: float = 1.0
+    account_id: str = DEFAULT_ACCOUNT_ID
+    log_level: str = "warning"
+
+    @property
+    def endpoint(self) -> str:
+        """The URL clients use."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+
+def build(config: ServerConfig, clock: Clock | None = None) -> HeadwaterApp:
+    """Open the store, create every service and the ASGI app (services not yet started)."""
+    data_dir = config.data_dir.resolve()
+    store = Store.open(data_dir)
+    env = Environment(data_dir=data_dir, store=store,
+                      clock=clock or ScaledClock(config.time_scale),
+                      account_id=config.account_id, endpoint_url=config.endpoint)
+    registry = ServiceRegistry(env)
+    for cls in service_classes():
+        registry.add(cls)
+    return HeadwaterApp(registry)
+
+
+def banner(config: ServerConfig, app: HeadwaterApp) -> str:
+    """The few lines ``headwater up`` prints on start."""
+    url = config.endpoint
+    return "\n".join([
+        f"Headwater is running at {url}  (console: {url}/_headwater/)",
+        f"  data dir : {app.env.data_dir}",
+        f"  services : {', '.join(app.registry.names())}",
+        f"  aws CLI  : aws --endpoint-url {url} s3 ls",
+        f"  boto3    : boto3.client('s3', endpoint_url='{url}')",
+        f"  or export AWS_ENDPOINT_URL={url}",
+        "Press Ctrl-C to stop.",
+    ])
+
+
+def _uvicorn_config(app: HeadwaterApp, config: ServerConfig) -> uvicorn.Config:
+    loop = "auto"
+    return uvicorn.Config(app, host=config.host, port=config.port, loop=loop, http="auto",
+                          lifespan="off", log_level=config.log_level, access_log=False,
+                          timeout_keep_alive=30)
+
+
+def serve(config: ServerConfig) -> None:
+    """Run the server in the foreground until Ctrl-C or SIGTERM."""
+    app = build(config)
+    app.registry.start()
+    try:
+        server = uvicorn.Server(_uvicorn_config(app, config))
+        print(banner(config, app), flush=True)
+        server.run()
+    finally:
+        app.registry.stop()
+        app.executor.shutdown(wait=True, cancel_futures=True)
+        app.env.store.close()
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerThread:
+    """A real server on a free loopback port, in a background thread (tests, the demo)."""
+
+    def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.app = build(config, clock)
+        self._server = uvicorn.Server(_uvicorn_config(self.app, config))
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._run, name="headwater-server",
+                                        daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        """The URL clients use."""
+        return self.config.endpoint
+
+    def _run(self) -> None:
+        asyncio.run(self._server.serve())
+
+    def start(self) -> ServerThread:
+        """Start serving; return once the port accepts connections."""
+        self.app.registry.start()
+        self._thread.start()
+        for _ in range(500):
+            if self._server.started:
+                return self
+            if not self._thread.is_alive():
+                raise RuntimeError("the Headwater server failed to start")
+            threading.Event().wait(0.01)
+        raise RuntimeError("the Headwater server did not start within 5 s")
+
+    def stop(self) -> None:
+        """Stop serving and release the store."""
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.app.registry.stop()
+        self.app.executor.shutdown(wait=True, cancel_futures=True)
+        self.app.env.store.close()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[ServerThread]:
+        """Context manager form of start/stop."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()

@@ -1,0 +1,16 @@
+"""The service modules a Headwater server runs."""
+
+from __future__ import annotations
+
+from headwater.services.base import Service
+from headwater.services.iam import IamService
+from headwater.services.sts import StsService
+
+__all__ = ["service_classes"]
+
+
+def service_classes() -> list[type[Service]]:
+    """Return every service class, in start order."""
+    from headwater.services.s3 import S3Service
+
+    return [S3Service, IamService, StsService]
