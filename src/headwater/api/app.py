@@ -198,7 +198,7 @@ class HeadwaterApp:
                 head=scope["method"] == "HEAD")
         op, uri_params = found
         try:
-            if op.has_streaming_input:
+            if _spools(op):
                 body = await spool_body(receive, headers, self.env.staging_dir)
             else:
                 body = await read_body(receive, headers, MAX_BODY)
@@ -359,6 +359,12 @@ class HeadwaterApp:
                         "more_body": remaining > 0})
         if remaining > 0:
             await send({"type": "http.response.body", "body": b""})
+
+
+def _spools(op: OperationModel) -> bool:
+    """Whether the input payload is a streaming blob (S3 bodies), spooled to disk."""
+    stream = op.get_streaming_input()
+    return stream is not None and bool(stream.serialization.get("streaming"))
 
 
 def _headers(scope: Scope) -> dict[str, str]:

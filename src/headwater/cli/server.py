@@ -15,7 +15,7 @@ import uvicorn
 
 from headwater.api.app import HeadwaterApp
 from headwater.runtime.clock import Clock, ScaledClock
-from headwater.services.base import DEFAULT_ACCOUNT_ID, Environment
+from headwater.services.base import DEFAULT_ACCOUNT_ID, Environment, Service
 from headwater.services.enabled import service_classes
 from headwater.services.registry import ServiceRegistry
 from headwater.store import Store
@@ -43,7 +43,8 @@ class ServerConfig:
         return f"http://{host}:{self.port}"
 
 
-def build(config: ServerConfig, clock: Clock | None = None) -> HeadwaterApp:
+def build(config: ServerConfig, clock: Clock | None = None,
+          services: list[type[Service]] | None = None) -> HeadwaterApp:
     """Open the store, create every service and the ASGI app (services not yet started)."""
     data_dir = config.data_dir.resolve()
     store = Store.open(data_dir)
@@ -51,7 +52,7 @@ def build(config: ServerConfig, clock: Clock | None = None) -> HeadwaterApp:
                       clock=clock or ScaledClock(config.time_scale),
                       account_id=config.account_id, endpoint_url=config.endpoint)
     registry = ServiceRegistry(env)
-    for cls in service_classes():
+    for cls in services if services is not None else service_classes():
         registry.add(cls)
     return HeadwaterApp(registry)
 
@@ -101,9 +102,10 @@ def free_port() -> int:
 class ServerThread:
     """A real server on a free loopback port, in a background thread (tests, the demo)."""
 
-    def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
+    def __init__(self, config: ServerConfig, clock: Clock | None = None,
+                 services: list[type[Service]] | None = None) -> None:
         self.config = config
-        self.app = build(config, clock)
+        self.app = build(config, clock, services)
         self._server = uvicorn.Server(_uvicorn_config(self.app, config))
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._run, name="headwater-server",
