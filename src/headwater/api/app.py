@@ -52,14 +52,16 @@ class _Response:
 class HeadwaterApp:
     """Routes each request to its service, in that service's wire protocol."""
 
-    def __init__(self, registry: ServiceRegistry, *, internal: Any | None = None,
-                 max_workers: int = 16) -> None:
+    def __init__(
+        self, registry: ServiceRegistry, *, internal: Any | None = None, max_workers: int = 16
+    ) -> None:
         self.registry = registry
         self.env = registry.env
         self.catalog = catalog()
         self.index = ServiceIndex(self.catalog, registry.names())
-        self.executor = ThreadPoolExecutor(max_workers=max_workers,
-                                           thread_name_prefix="headwater-op")
+        self.executor = ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="headwater-op"
+        )
         self.internal = internal  # handler of /_headwater/* (console, health, reset)
 
     # -- ASGI -------------------------------------------------------------------------------
@@ -89,21 +91,33 @@ class HeadwaterApp:
     async def _internal(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"].rstrip("/")
         if path == "/_headwater/health":
-            body = json.dumps({"status": "running", "version": __version__,
-                               "services": {n: "running" for n in self.registry.names()}})
-            await self._send(scope, send, _Response(200, [("content-type", "application/json")],
-                                                   body.encode()))
+            body = json.dumps(
+                {
+                    "status": "running",
+                    "version": __version__,
+                    "services": {n: "running" for n in self.registry.names()},
+                }
+            )
+            await self._send(
+                scope, send, _Response(200, [("content-type", "application/json")], body.encode())
+            )
             return
         if path == "/_headwater/reset" and scope["method"] == "POST":
             await asyncio.get_running_loop().run_in_executor(self.executor, self._reset)
-            await self._send(scope, send, _Response(200, [("content-type", "application/json")],
-                                                   b'{"reset": true}'))
+            await self._send(
+                scope,
+                send,
+                _Response(200, [("content-type", "application/json")], b'{"reset": true}'),
+            )
             return
         if self.internal is not None:
             await self.internal(scope, receive, send)
             return
-        await self._send(scope, send, _Response(404, [("content-type", "application/json")],
-                                               b'{"message": "not found"}'))
+        await self._send(
+            scope,
+            send,
+            _Response(404, [("content-type", "application/json")], b'{"message": "not found"}'),
+        )
 
     def _reset(self) -> None:
         for name in self.registry.names():
@@ -118,8 +132,9 @@ class HeadwaterApp:
         headers = _headers(scope)
         qs = scope.get("query_string", b"").decode("latin-1")
         query_params = parse_qs(qs, keep_blank_values=True)
-        ident = credential_scope(headers.get("authorization", ""),
-                                 (query_params.get("X-Amz-Credential") or [None])[0])
+        ident = credential_scope(
+            headers.get("authorization", ""), (query_params.get("X-Amz-Credential") or [None])[0]
+        )
         region = ident.region or self.env.default_region
         target = headers.get("x-amz-target")
         service: str | None = None
@@ -127,13 +142,21 @@ class HeadwaterApp:
         if target:
             service, op_name = self.index.for_target(target)
             if service is None:
-                return self._error("json", "", errors.unknown_service(
-                    target.rpartition(".")[0], self.index.enabled), "")
+                return self._error(
+                    "json",
+                    "",
+                    errors.unknown_service(target.rpartition(".")[0], self.index.enabled),
+                    "",
+                )
         elif ident.signing_name:
             service = self.index.by_signing.get(ident.signing_name)
             if service is None:
-                return self._error("json", "", errors.unknown_service(
-                    ident.signing_name, self.index.enabled), _request_id("json"))
+                return self._error(
+                    "json",
+                    "",
+                    errors.unknown_service(ident.signing_name, self.index.enabled),
+                    _request_id("json"),
+                )
         else:
             service = None  # decided below from the body or host
         body: Any = b""
@@ -141,13 +164,18 @@ class HeadwaterApp:
         if not service or protocol == "query":
             # Query services are recognised by ``Action``; unsigned ones by ``Version``.
             if scope["method"] == "POST" and "x-www-form-urlencoded" in headers.get(
-                    "content-type", ""):
+                "content-type", ""
+            ):
                 try:
                     body = await read_body(receive, headers, MAX_BODY)
                 except ServiceError as err:
                     return self._error(protocol or "rest-xml", service or "s3", err, "")
-                form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"),
-                                                      keep_blank_values=True).items()}
+                form = {
+                    k: v[0]
+                    for k, v in parse_qs(
+                        body.decode("utf-8", "replace"), keep_blank_values=True
+                    ).items()
+                }
             else:
                 form = {k: v[0] for k, v in query_params.items()}
             if not service and "Action" in form:
@@ -157,33 +185,50 @@ class HeadwaterApp:
         if not service:
             service = "s3" if "s3" in self.index.enabled else ""
             if not service:
-                return self._error("json", "", errors.unknown_service("s3", self.index.enabled),
-                                   "")
+                return self._error("json", "", errors.unknown_service("s3", self.index.enabled), "")
         protocol = self.catalog.protocol(service)
         request_id = _request_id(protocol)
-        ctx_base = dict(request_id=request_id, region=region, account_id=self.env.account_id,
-                        access_key=ident.access_key, source_ip=_client_ip(scope),
-                        service=service, host=headers.get("host", ""),
-                        user_agent=headers.get("user-agent", ""))
+        ctx_base = dict(
+            request_id=request_id,
+            region=region,
+            account_id=self.env.account_id,
+            access_key=ident.access_key,
+            source_ip=_client_ip(scope),
+            service=service,
+            host=headers.get("host", ""),
+            user_agent=headers.get("user-agent", ""),
+        )
         if protocol == "json":
             op = self.catalog.operation(service, op_name) if op_name else None
             if op is None:
-                return self._error(protocol, service, errors.unknown_operation(
-                    service, protocol, op_name or "(missing X-Amz-Target)"), request_id)
+                return self._error(
+                    protocol,
+                    service,
+                    errors.unknown_operation(
+                        service, protocol, op_name or "(missing X-Amz-Target)"
+                    ),
+                    request_id,
+                )
             try:
                 body = await read_body(receive, headers, MAX_BODY)
                 data = json.loads(body) if body.strip() else {}
                 params = json_.parse_value(op.input_shape, data, "") if op.input_shape else {}
             except ShapeTypeError as exc:
-                return self._error(protocol, service, errors.serialization_error(
-                    service, str(exc)), request_id)
+                return self._error(
+                    protocol, service, errors.serialization_error(service, str(exc)), request_id
+                )
             except ValueError:
-                return self._error(protocol, service, errors.serialization_error(
-                    service, "The request body is not valid JSON"), request_id)
+                return self._error(
+                    protocol,
+                    service,
+                    errors.serialization_error(service, "The request body is not valid JSON"),
+                    request_id,
+                )
             except ServiceError as err:
                 return self._error(protocol, service, err, request_id)
-            return await self._invoke(service, protocol, op, params,
-                                      RequestContext(operation=op.name, **ctx_base))
+            return await self._invoke(
+                service, protocol, op, params, RequestContext(operation=op.name, **ctx_base)
+            )
         # REST protocols
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
@@ -193,9 +238,13 @@ class HeadwaterApp:
                 path = "/" + bucket + (path if path != "/" else "")
         found = self.catalog.route(service, scope["method"], path, query_params, headers)
         if found is None:
-            return self._error(protocol, service, errors.unknown_operation(
-                service, protocol, f"{scope['method']} {path}"), request_id,
-                head=scope["method"] == "HEAD")
+            return self._error(
+                protocol,
+                service,
+                errors.unknown_operation(service, protocol, f"{scope['method']} {path}"),
+                request_id,
+                head=scope["method"] == "HEAD",
+            )
         op, uri_params = found
         try:
             if _spools(op):
@@ -208,50 +257,94 @@ class HeadwaterApp:
                 body.discard()
             code = errors.serialization_error(service, str(exc))
             if service == "s3":
-                code = ServiceError("MalformedXML", "The XML you provided was not well-formed "
-                                    "or did not validate against our published schema")
+                code = ServiceError(
+                    "MalformedXML",
+                    "The XML you provided was not well-formed "
+                    "or did not validate against our published schema",
+                )
             return self._error(protocol, service, code, request_id)
         except ServiceError as err:
             return self._error(protocol, service, err, request_id)
-        response = await self._invoke(service, protocol, op, params,
-                                      RequestContext(operation=op.name, **ctx_base),
-                                      head=scope["method"] == "HEAD")
+        response = await self._invoke(
+            service,
+            protocol,
+            op,
+            params,
+            RequestContext(operation=op.name, **ctx_base),
+            head=scope["method"] == "HEAD",
+        )
         if isinstance(body, StagedFile):
             body.discard()  # the service moved it into place, or it is garbage now
         return response
 
-    async def _dispatch_query(self, scope: Scope, headers: dict[str, str], service: str,
-                              form: dict[str, str], ident: Any, region: str) -> _Response:
+    async def _dispatch_query(
+        self,
+        scope: Scope,
+        headers: dict[str, str],
+        service: str,
+        form: dict[str, str],
+        ident: Any,
+        region: str,
+    ) -> _Response:
         request_id = _request_id("query")
         action = form.get("Action", "")
         op = self.catalog.operation(service, action) if action else None
         if op is None:
-            return self._error("query", service, errors.unknown_operation(
-                service, "query", action or "(missing Action)"), request_id)
+            return self._error(
+                "query",
+                service,
+                errors.unknown_operation(service, "query", action or "(missing Action)"),
+                request_id,
+            )
         try:
             params = query.parse_form(op.input_shape, form) if op.input_shape else {}
         except ShapeTypeError as exc:
-            return self._error("query", service, errors.serialization_error(service, str(exc)),
-                               request_id)
-        ctx = RequestContext(request_id=request_id, region=region,
-                             account_id=self.env.account_id, access_key=ident.access_key,
-                             source_ip=_client_ip(scope), service=service,
-                             operation=op.name, host=headers.get("host", ""),
-                             user_agent=headers.get("user-agent", ""))
+            return self._error(
+                "query", service, errors.serialization_error(service, str(exc)), request_id
+            )
+        ctx = RequestContext(
+            request_id=request_id,
+            region=region,
+            account_id=self.env.account_id,
+            access_key=ident.access_key,
+            source_ip=_client_ip(scope),
+            service=service,
+            operation=op.name,
+            host=headers.get("host", ""),
+            user_agent=headers.get("user-agent", ""),
+        )
         return await self._invoke(service, "query", op, params, ctx)
 
-    async def _invoke(self, service: str, protocol: str, op: OperationModel,
-                      params: dict[str, Any], ctx: RequestContext, *,
-                      head: bool = False) -> _Response:
-        problems = validation_errors(op.input_shape, params,
-                                     check_constraints=protocol != "rest-xml")
+    async def _invoke(
+        self,
+        service: str,
+        protocol: str,
+        op: OperationModel,
+        params: dict[str, Any],
+        ctx: RequestContext,
+        *,
+        head: bool = False,
+    ) -> _Response:
+        problems = validation_errors(
+            op.input_shape, params, check_constraints=protocol != "rest-xml"
+        )
         if problems:
-            return self._error(protocol, service, errors.validation_error(
-                service, format_validation_message(problems)), ctx.request_id, head=head)
+            return self._error(
+                protocol,
+                service,
+                errors.validation_error(service, format_validation_message(problems)),
+                ctx.request_id,
+                head=head,
+            )
         method = self.registry.handler(service, op.name)
         if method is None:
-            return self._error(protocol, service, errors.not_implemented(service, op.name),
-                               ctx.request_id, head=head)
+            return self._error(
+                protocol,
+                service,
+                errors.not_implemented(service, op.name),
+                ctx.request_id,
+                head=head,
+            )
         loop = asyncio.get_running_loop()
         try:
             output = await loop.run_in_executor(self.executor, method, ctx, params)
@@ -259,36 +352,53 @@ class HeadwaterApp:
             return self._error(protocol, service, err, ctx.request_id, head=head)
         except Exception as exc:
             log.exception("%s:%s failed", service, op.name)
-            return self._error(protocol, service, errors.from_exception(exc), ctx.request_id,
-                               head=head)
+            return self._error(
+                protocol, service, errors.from_exception(exc), ctx.request_id, head=head
+            )
         try:
             return self._serialize(service, protocol, op, output or {}, ctx.request_id)
         except Exception as exc:
             log.exception("%s:%s: cannot serialize the output", service, op.name)
-            return self._error(protocol, service, errors.from_exception(exc), ctx.request_id,
-                               head=head)
+            return self._error(
+                protocol, service, errors.from_exception(exc), ctx.request_id, head=head
+            )
 
-    def _serialize(self, service: str, protocol: str, op: OperationModel,
-                   output: dict[str, Any], request_id: str) -> _Response:
+    def _serialize(
+        self,
+        service: str,
+        protocol: str,
+        op: OperationModel,
+        output: dict[str, Any],
+        request_id: str,
+    ) -> _Response:
         model = self.catalog.model(service)
         if protocol == "json":
             version = model.metadata.get("jsonVersion", "1.0")
             data = json_.serialize_value(op.output_shape, output) if op.output_shape else {}
-            return _Response(200, [("content-type", f"application/x-amz-json-{version}"),
-                                   ("x-amzn-requestid", request_id)],
-                             json.dumps(data).encode())
+            return _Response(
+                200,
+                [
+                    ("content-type", f"application/x-amz-json-{version}"),
+                    ("x-amzn-requestid", request_id),
+                ],
+                json.dumps(data).encode(),
+            )
         if protocol == "query":
             namespace = model.metadata.get("xmlNamespace")
             root = ET.Element(f"{op.name}Response", {"xmlns": namespace} if namespace else {})
             if op.output_shape is not None:
                 wrapper = op.output_shape.serialization.get("resultWrapper", f"{op.name}Result")
-                result = xml_.serialize_element(op.output_shape, output, wrapper,
-                                                timestamp_format="iso8601")
+                result = xml_.serialize_element(
+                    op.output_shape, output, wrapper, timestamp_format="iso8601"
+                )
                 root.append(result)
             meta = ET.SubElement(root, "ResponseMetadata")
             ET.SubElement(meta, "RequestId").text = request_id
-            return _Response(200, [("content-type", "text/xml"),
-                                   ("x-amzn-requestid", request_id)], xml_.to_bytes(root))
+            return _Response(
+                200,
+                [("content-type", "text/xml"), ("x-amzn-requestid", request_id)],
+                xml_.to_bytes(root),
+            )
         ns = rest.S3_NAMESPACE if service == "s3" else None
         resp = rest.serialize_response(op, protocol, output, namespace=ns)
         if protocol == "rest-xml":
@@ -297,28 +407,36 @@ class HeadwaterApp:
             resp.headers.append(("x-amzn-requestid", request_id))
         return _Response(resp.status, resp.headers, resp.body)
 
-    def _error(self, protocol: str, service: str, err: ServiceError, request_id: str, *,
-               head: bool = False) -> _Response:
+    def _error(
+        self, protocol: str, service: str, err: ServiceError, request_id: str, *, head: bool = False
+    ) -> _Response:
         version = "1.1"
         if service:
             version = self.catalog.model(service).metadata.get("jsonVersion", "1.1")
-        status, headers, body = errors.render(protocol or "json", service, err,
-                                              request_id or _request_id(protocol),
-                                              json_version=version, head=head)
+        status, headers, body = errors.render(
+            protocol or "json",
+            service,
+            err,
+            request_id or _request_id(protocol),
+            json_version=version,
+            head=head,
+        )
         return _Response(status, headers, body)
 
     # -- sending ----------------------------------------------------------------------------
     async def _send(self, scope: Scope, send: Send, response: _Response) -> None:
         head = scope.get("method") == "HEAD"
         body = response.body
-        headers = [(k.encode("latin-1"), v.encode("latin-1", "replace"))
-                   for k, v in response.headers]
+        headers = [
+            (k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in response.headers
+        ]
         names = {k for k, _ in response.headers}
         if isinstance(body, OpenFile):
             if "content-length" not in names:
                 headers.append((b"content-length", str(body.length).encode()))
-            await send({"type": "http.response.start", "status": response.status,
-                        "headers": headers})
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": headers}
+            )
             try:
                 if not head:
                     await self._stream_file(send, body)
@@ -333,8 +451,7 @@ class HeadwaterApp:
             body = bytes(body or b"")
         if "content-length" not in names:
             headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": headers})
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
 
     async def _stream_file(self, send: Send, body: OpenFile) -> None:
@@ -350,13 +467,11 @@ class HeadwaterApp:
             await send({"type": "http.response.body", "body": data})
             return
         while remaining > 0:
-            data = await loop.run_in_executor(self.executor, read,
-                                              min(_STREAM_CHUNK, remaining))
+            data = await loop.run_in_executor(self.executor, read, min(_STREAM_CHUNK, remaining))
             if not data:
                 break
             remaining -= len(data)
-            await send({"type": "http.response.body", "body": data,
-                        "more_body": remaining > 0})
+            await send({"type": "http.response.body", "body": data, "more_body": remaining > 0})
         if remaining > 0:
             await send({"type": "http.response.body", "body": b""})
 

@@ -20,7 +20,7 @@ _FLUSH = 1 << 20
 
 
 class ChunkedDecoder:
-    """Incremental decoder of ``Content-Encoding: aws-chunked`` (SigV4 streaming) bodies.
+    r"""Incremental decoder of ``Content-Encoding: aws-chunked`` (SigV4 streaming) bodies.
 
     Each chunk is ``<hex size>[;chunk-signature=...]\\r\\n<data>\\r\\n``; a zero-size chunk
     ends the data and may be followed by trailing headers (``x-amz-checksum-crc32:...``).
@@ -46,8 +46,9 @@ class ChunkedDecoder:
                 try:
                     self._need = int(line, 16)
                 except ValueError as exc:
-                    raise ServiceError("IncompleteBody",
-                                       "The request body is not valid aws-chunked data") from exc
+                    raise ServiceError(
+                        "IncompleteBody", "The request body is not valid aws-chunked data"
+                    ) from exc
                 self._state = "data" if self._need else "trailer"
             elif self._state == "data":
                 take = min(len(self._buf), self._need)
@@ -93,8 +94,11 @@ async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> by
             chunk = decoder.feed(chunk)
         total += len(chunk)
         if total > limit:
-            raise ServiceError("RequestEntityTooLargeException",
-                               f"Request must be smaller than {limit} bytes", status=413)
+            raise ServiceError(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {limit} bytes",
+                status=413,
+            )
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts)
@@ -140,8 +144,11 @@ async def spool_body(receive: Receive, headers: dict[str, str], staging: Path) -
         fh.close()
         os.unlink(path)
         raise
-    checksums = {k: v for k, v in (decoder.trailers if decoder else {}).items()
-                 if k.startswith("x-amz-checksum-")}
+    checksums = {
+        k: v
+        for k, v in (decoder.trailers if decoder else {}).items()
+        if k.startswith("x-amz-checksum-")
+    }
     for k, v in headers.items():
         if k.startswith("x-amz-checksum-") and k != "x-amz-checksum-algorithm":
             checksums.setdefault(k, v)

@@ -60,14 +60,20 @@ def serialization_error(service: str, message: str) -> ServiceError:
 def unknown_operation(service: str, protocol: str, name: str) -> ServiceError:
     """The error for an operation the service does not have."""
     if protocol == "query":
-        return ServiceError("InvalidAction",
-                            f"The action {name} is not valid for this web service.")
+        return ServiceError(
+            "InvalidAction", f"The action {name} is not valid for this web service."
+        )
     if service == "s3":
-        return ServiceError("MethodNotAllowed",
-                            "The specified method is not allowed against this resource.",
-                            status=405)
-    return ServiceError("UnknownOperationException", f"Unknown operation {name}",
-                        status=404 if protocol == "rest-json" else 400)
+        return ServiceError(
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+            status=405,
+        )
+    return ServiceError(
+        "UnknownOperationException",
+        f"Unknown operation {name}",
+        status=404 if protocol == "rest-json" else 400,
+    )
 
 
 def not_implemented(service: str, operation: str) -> ServiceError:
@@ -85,8 +91,7 @@ def unknown_service(name: str, enabled: list[str]) -> ServiceError:
     """The error for a request naming a service Headwater does not run."""
     return ServiceError(
         "UnknownServiceException",
-        f"Headwater does not run the service '{name}'; enabled services: "
-        + ", ".join(enabled),
+        f"Headwater does not run the service '{name}'; enabled services: " + ", ".join(enabled),
         status=400,
     )
 
@@ -98,15 +103,26 @@ def from_exception(exc: BaseException) -> ServiceError:
     if isinstance(exc, StoreConflict):
         return ServiceError("ConflictException", str(exc), status=409)
     if isinstance(exc, StoreError):
-        return ServiceError("ServiceUnavailable", f"state store error: {exc}", status=503,
-                            sender_fault=False)
-    return ServiceError("InternalFailure",
-                        "The request processing has failed because of an unknown error, "
-                        "exception or failure.", status=500, sender_fault=False)
+        return ServiceError(
+            "ServiceUnavailable", f"state store error: {exc}", status=503, sender_fault=False
+        )
+    return ServiceError(
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+        status=500,
+        sender_fault=False,
+    )
 
 
-def render(protocol: str, service: str, err: ServiceError, request_id: str,
-           *, json_version: str = "1.1", head: bool = False) -> Rendered:
+def render(
+    protocol: str,
+    service: str,
+    err: ServiceError,
+    request_id: str,
+    *,
+    json_version: str = "1.1",
+    head: bool = False,
+) -> Rendered:
     """Write ``err`` as the status, headers and body the protocol's clients expect."""
     headers: list[tuple[str, str]] = list(err.headers.items())
     if protocol in ("json", "rest-json"):
@@ -114,12 +130,18 @@ def render(protocol: str, service: str, err: ServiceError, request_id: str,
         headers.append(("x-amzn-errortype", err.code))
         body_obj: dict[str, Any] = {"__type": err.code, "message": err.message}
         if protocol == "rest-json":
-            body_obj = {"Type": "User" if err.sender_fault else "Service",
-                        "message": err.message, **_jsonable(err.fields)}
+            body_obj = {
+                "Type": "User" if err.sender_fault else "Service",
+                "message": err.message,
+                **_jsonable(err.fields),
+            }
         else:
             body_obj.update(_jsonable(err.fields))
-        ctype = ("application/json" if protocol == "rest-json"
-                 else f"application/x-amz-json-{json_version}")
+        ctype = (
+            "application/json"
+            if protocol == "rest-json"
+            else f"application/x-amz-json-{json_version}"
+        )
         headers.append(("content-type", ctype))
         return err.status, headers, json.dumps(body_obj).encode()
     if protocol == "query":
@@ -149,5 +171,7 @@ def render(protocol: str, service: str, err: ServiceError, request_id: str,
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, str | int | float | bool | list | dict) or v is None
-            else str(v) for k, v in fields.items()}
+    return {
+        k: v if isinstance(v, str | int | float | bool | list | dict) or v is None else str(v)
+        for k, v in fields.items()
+    }

@@ -12,8 +12,12 @@ __all__ = ["Identity", "ServiceIndex", "credential_scope", "virtual_host_bucket"
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 
 # apiVersion of the Query-protocol services, for unsigned requests that carry ``Version``.
-_QUERY_VERSIONS = {"2010-05-08": "iam", "2011-06-15": "sts", "2010-03-31": "sns",
-                   "2010-05-15": "cloudformation"}
+_QUERY_VERSIONS = {
+    "2010-05-08": "iam",
+    "2011-06-15": "sts",
+    "2010-03-31": "sns",
+    "2010-05-15": "cloudformation",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,8 +39,9 @@ def credential_scope(authorization: str, query_credential: str | None) -> Identi
         if len(parts) >= 5:
             return Identity(access_key=parts[0], region=parts[2], signing_name=parts[3])
     if authorization.startswith("AWS "):  # SigV2 (old S3 clients)
-        return Identity(access_key=authorization[4:].split(":", 1)[0], region=None,
-                        signing_name="s3")
+        return Identity(
+            access_key=authorization[4:].split(":", 1)[0], region=None, signing_name="s3"
+        )
     return Identity(access_key="anonymous", region=None, signing_name=None)
 
 
@@ -71,8 +76,12 @@ def virtual_host_bucket(host: str) -> str | None:
     hostname = hostname.lower()
     if not hostname or hostname[0].isdigit() or hostname.startswith("["):
         return None
-    for suffix in (".s3.localhost.localstack.cloud", ".localhost.localstack.cloud",
-                   ".s3.localhost", ".localhost"):
+    for suffix in (
+        ".s3.localhost.localstack.cloud",
+        ".localhost.localstack.cloud",
+        ".s3.localhost",
+        ".localhost",
+    ):
         if hostname.endswith(suffix):
             left = hostname[: -len(suffix)]
             return left or None if left != "s3" else None

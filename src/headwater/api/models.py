@@ -26,8 +26,9 @@ class RestRoute:
     required_headers: tuple[str, ...]
     required_query: tuple[str, ...]
 
-    def match(self, method: str, path: str, query: dict[str, list[str]],
-              headers: dict[str, str]) -> tuple[int, dict[str, str]] | None:
+    def match(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str]] | None:
         """Return (score, uri params) if the request fits this route, else None."""
         if method != self.method:
             return None
@@ -153,8 +154,14 @@ class Catalog:
             self._routes[service] = routes
         return routes
 
-    def route(self, service: str, method: str, path: str, query: dict[str, list[str]],
-              headers: dict[str, str]) -> tuple[OperationModel, dict[str, str]] | None:
+    def route(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+    ) -> tuple[OperationModel, dict[str, str]] | None:
         """Find the REST operation that best fits the request, with its URI parameters."""
         best: tuple[int, OperationModel, dict[str, str]] | None = None
         for route in self.routes(service):

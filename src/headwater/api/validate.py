@@ -40,8 +40,9 @@ def _pattern(text: str) -> re.Pattern[str] | None:
         return None  # a Java-only construct; AWS's own check stays unenforced here
 
 
-def validation_errors(shape: Shape | None, params: Any, *, check_constraints: bool = True,
-                      path: str = "") -> list[str]:
+def validation_errors(
+    shape: Shape | None, params: Any, *, check_constraints: bool = True, path: str = ""
+) -> list[str]:
     """Return every constraint ``params`` breaks, as AWS phrases each one."""
     if shape is None:
         return []
@@ -67,8 +68,7 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str], constraints: 
             if value.get(name) is None:
                 where = f"{path}.{_camel(name)}" if path else _camel(name)
                 errors.append(
-                    f"Value null at '{where}' failed to satisfy constraint: "
-                    "Member must not be null"
+                    f"Value null at '{where}' failed to satisfy constraint: Member must not be null"
                 )
         for name, member in shape.members.items():
             if name in value and value[name] is not None:
@@ -120,8 +120,7 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str], constraints: 
             )
 
 
-def _length(meta: dict[str, Any], length: int, value: Any, path: str,
-            errors: list[str]) -> None:
+def _length(meta: dict[str, Any], length: int, value: Any, path: str, errors: list[str]) -> None:
     low, high = meta.get("min"), meta.get("max")
     if low is not None and length < low:
         errors.append(

@@ -38,8 +38,9 @@ def run_demo(*, endpoint_url: str | None, data_dir: Path) -> int:
         endpoint_url = server.endpoint
         _step(f"started Headwater at {endpoint_url} (data dir {data_dir})")
     try:
-        session = boto3.session.Session(aws_access_key_id="demo", aws_secret_access_key="demo",
-                                        region_name="us-east-1")
+        session = boto3.session.Session(
+            aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
+        )
         cfg = Config(retries={"max_attempts": 1})
         s3 = session.client("s3", endpoint_url=endpoint_url, config=cfg)
         sts = session.client("sts", endpoint_url=endpoint_url, config=cfg)
@@ -47,16 +48,24 @@ def run_demo(*, endpoint_url: str | None, data_dir: Path) -> int:
 
         ident = sts.get_caller_identity()
         _step(f"caller identity: {ident['Arn']}")
-        iam.create_role(RoleName="demo-glue-role", AssumeRolePolicyDocument=(
-            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
-            '{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"}]}'))
+        iam.create_role(
+            RoleName="demo-glue-role",
+            AssumeRolePolicyDocument=(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+                '{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+            ),
+        )
         _step("created role demo-glue-role")
 
         bucket = "headwater-demo"
         s3.create_bucket(Bucket=bucket)
         _step(f"created bucket s3://{bucket}")
-        s3.put_object(Bucket=bucket, Key="raw/orders/orders.csv", Body=SAMPLE_CSV.encode(),
-                      ContentType="text/csv")
+        s3.put_object(
+            Bucket=bucket,
+            Key="raw/orders/orders.csv",
+            Body=SAMPLE_CSV.encode(),
+            ContentType="text/csv",
+        )
         _step("uploaded raw/orders/orders.csv")
         with tempfile.TemporaryDirectory() as tmp:
             big = Path(tmp) / "big.bin"
@@ -68,8 +77,10 @@ def run_demo(*, endpoint_url: str | None, data_dir: Path) -> int:
             _step(f"listed s3://{bucket}/raw/ -> folders {prefixes}")
             back = Path(tmp) / "back.bin"
             s3.download_file(bucket, "raw/blobs/big.bin", str(back))
-            same = (hashlib.md5(big.read_bytes(), usedforsecurity=False).digest()
-                    == hashlib.md5(back.read_bytes(), usedforsecurity=False).digest())
+            same = (
+                hashlib.md5(big.read_bytes(), usedforsecurity=False).digest()
+                == hashlib.md5(back.read_bytes(), usedforsecurity=False).digest()
+            )
             _step(f"downloaded it again: byte-identical = {same}")
         body = s3.get_object(Bucket=bucket, Key="raw/orders/orders.csv")["Body"].read()
         _step("read raw/orders/orders.csv back:")

@@ -21,23 +21,39 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the Headwater server in the foreground")
-    up.add_argument("--data-dir", type=Path, default=Path(".headwater"),
-                    help="where state.db and the lake live (default: ./.headwater)")
-    up.add_argument("--host", default="127.0.0.1",
-                    help="address to bind (default: 127.0.0.1, loopback only)")
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".headwater"),
+        help="where state.db and the lake live (default: ./.headwater)",
+    )
+    up.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)"
+    )
     up.add_argument("--port", type=int, default=4566, help="port to bind (default: 4566)")
-    up.add_argument("--time-scale", type=float, default=1.0,
-                    help="multiply every timer by this factor; 0 fires timers at once")
-    up.add_argument("--account-id", default="000000000000",
-                    help="the AWS account id Headwater reports (default: 000000000000)")
-    up.add_argument("--log-level", default="warning",
-                    choices=["debug", "info", "warning", "error"])
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="multiply every timer by this factor; 0 fires timers at once",
+    )
+    up.add_argument(
+        "--account-id",
+        default="000000000000",
+        help="the AWS account id Headwater reports (default: 000000000000)",
+    )
+    up.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
 
     demo = sub.add_parser("demo", help="run the demo pipeline against a Headwater server")
-    demo.add_argument("--endpoint-url", default=None,
-                      help="use this running server instead of starting one")
-    demo.add_argument("--data-dir", type=Path, default=Path(".headwater-demo"),
-                      help="data dir of the server the demo starts (default: ./.headwater-demo)")
+    demo.add_argument(
+        "--endpoint-url", default=None, help="use this running server instead of starting one"
+    )
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".headwater-demo"),
+        help="data dir of the server the demo starts (default: ./.headwater-demo)",
+    )
     return parser
 
 
@@ -47,14 +63,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from headwater.cli.server import ServerConfig, serve
 
-        logging.basicConfig(level=args.log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         if args.time_scale < 0:
             print("headwater: --time-scale must be >= 0", file=sys.stderr)
             return 2
-        serve(ServerConfig(data_dir=args.data_dir, host=args.host, port=args.port,
-                           time_scale=args.time_scale, account_id=args.account_id,
-                           log_level=args.log_level))
+        serve(
+            ServerConfig(
+                data_dir=args.data_dir,
+                host=args.host,
+                port=args.port,
+                time_scale=args.time_scale,
+                account_id=args.account_id,
+                log_level=args.log_level,
+            )
+        )
         return 0
     if args.command == "demo":
         from headwater.cli.demo import run_demo

@@ -39,18 +39,23 @@ class ServerConfig:
     @property
     def endpoint(self) -> str:
         """The URL clients use."""
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self.port}"
 
 
-def build(config: ServerConfig, clock: Clock | None = None,
-          services: list[type[Service]] | None = None) -> HeadwaterApp:
+def build(
+    config: ServerConfig, clock: Clock | None = None, services: list[type[Service]] | None = None
+) -> HeadwaterApp:
     """Open the store, create every service and the ASGI app (services not yet started)."""
     data_dir = config.data_dir.resolve()
     store = Store.open(data_dir)
-    env = Environment(data_dir=data_dir, store=store,
-                      clock=clock or ScaledClock(config.time_scale),
-                      account_id=config.account_id, endpoint_url=config.endpoint)
+    env = Environment(
+        data_dir=data_dir,
+        store=store,
+        clock=clock or ScaledClock(config.time_scale),
+        account_id=config.account_id,
+        endpoint_url=config.endpoint,
+    )
     registry = ServiceRegistry(env)
     for cls in services if services is not None else service_classes():
         registry.add(cls)
@@ -60,22 +65,32 @@ def build(config: ServerConfig, clock: Clock | None = None,
 def banner(config: ServerConfig, app: HeadwaterApp) -> str:
     """The few lines ``headwater up`` prints on start."""
     url = config.endpoint
-    return "\n".join([
-        f"Headwater is running at {url}  (console: {url}/_headwater/)",
-        f"  data dir : {app.env.data_dir}",
-        f"  services : {', '.join(app.registry.names())}",
-        f"  aws CLI  : aws --endpoint-url {url} s3 ls",
-        f"  boto3    : boto3.client('s3', endpoint_url='{url}')",
-        f"  or export AWS_ENDPOINT_URL={url}",
-        "Press Ctrl-C to stop.",
-    ])
+    return "\n".join(
+        [
+            f"Headwater is running at {url}  (console: {url}/_headwater/)",
+            f"  data dir : {app.env.data_dir}",
+            f"  services : {', '.join(app.registry.names())}",
+            f"  aws CLI  : aws --endpoint-url {url} s3 ls",
+            f"  boto3    : boto3.client('s3', endpoint_url='{url}')",
+            f"  or export AWS_ENDPOINT_URL={url}",
+            "Press Ctrl-C to stop.",
+        ]
+    )
 
 
 def _uvicorn_config(app: HeadwaterApp, config: ServerConfig) -> uvicorn.Config:
     loop = "auto"
-    return uvicorn.Config(app, host=config.host, port=config.port, loop=loop, http="auto",
-                          lifespan="off", log_level=config.log_level, access_log=False,
-                          timeout_keep_alive=30)
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        loop=loop,
+        http="auto",
+        lifespan="off",
+        log_level=config.log_level,
+        access_log=False,
+        timeout_keep_alive=30,
+    )
 
 
 def serve(config: ServerConfig) -> None:
@@ -102,14 +117,16 @@ def free_port() -> int:
 class ServerThread:
     """A real server on a free loopback port, in a background thread (tests, the demo)."""
 
-    def __init__(self, config: ServerConfig, clock: Clock | None = None,
-                 services: list[type[Service]] | None = None) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: Clock | None = None,
+        services: list[type[Service]] | None = None,
+    ) -> None:
         self.config = config
         self.app = build(config, clock, services)
         self._server = uvicorn.Server(_uvicorn_config(self.app, config))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._run, name="headwater-server",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="headwater-server", daemon=True)
 
     @property
     def endpoint(self) -> str:

@@ -82,9 +82,7 @@ class VirtualClock(Clock):
         self._now = start
         self._lock = threading.Lock()
         self._seq = itertools.count()
-        self._waiters: list[
-            tuple[float, int, asyncio.AbstractEventLoop, asyncio.Future[None]]
-        ] = []
+        self._waiters: list[tuple[float, int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def now(self) -> float:
         """Return the virtual time."""

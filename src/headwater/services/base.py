@@ -10,6 +10,7 @@ CLI and other services (Step Functions' ``aws-sdk`` tasks) all call these same m
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,10 +93,8 @@ class StagedFile:
 
     def discard(self) -> None:
         """Delete the file if it is still there."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
-        except FileNotFoundError:
-            pass
 
     def read_bytes(self) -> bytes:
         """Return the whole body (for small payloads only)."""

@@ -52,8 +52,14 @@ class ServiceError(Exception):
 class ValidationError(ServiceError):
     """The request is malformed for the operation (missing member, wrong type, bad value)."""
 
-    def __init__(self, message: str, *, code: str = "ValidationException", status: int = 400,
-                 fields: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "ValidationException",
+        status: int = 400,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(code, message, status=status, fields=fields)
 
 
@@ -75,6 +81,10 @@ class InternalError(ServiceError):
     status = 500
     sender_fault = False
 
-    def __init__(self, message: str = "We encountered an internal error. Please try again.",
-                 *, code: str = "InternalFailure") -> None:
+    def __init__(
+        self,
+        message: str = "We encountered an internal error. Please try again.",
+        *,
+        code: str = "InternalFailure",
+    ) -> None:
         super().__init__(code, message)

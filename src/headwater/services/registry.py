@@ -41,13 +41,15 @@ class ServiceRegistry:
             return None
         return getattr(svc, xform_name(operation), None)
 
-    def call(self, ctx: RequestContext, service: str, operation: str,
-             params: dict[str, Any]) -> dict[str, Any]:
+    def call(
+        self, ctx: RequestContext, service: str, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         """Call an operation in-process (no wire), as another service would."""
         method = self.handler(service, operation)
         if method is None:
-            raise ServiceError("UnknownOperationException",
-                               f"{service} has no operation {operation}")
+            raise ServiceError(
+                "UnknownOperationException", f"{service} has no operation {operation}"
+            )
         result: dict[str, Any] = method(ctx, params)
         return result
 

@@ -25,8 +25,12 @@ class StsService(Service):
         return {"UserId": ctx.account_id, "Account": ctx.account_id, "Arn": ctx.principal_arn}
 
     def _credentials(self, seconds: int) -> dict[str, Any]:
-        return {"AccessKeyId": "ASIA" + _token(16), "SecretAccessKey": _token(40),
-                "SessionToken": _token(64), "Expiration": self.env.clock.now() + seconds}
+        return {
+            "AccessKeyId": "ASIA" + _token(16),
+            "SecretAccessKey": _token(40),
+            "SessionToken": _token(64),
+            "Expiration": self.env.clock.now() + seconds,
+        }
 
     def assume_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """AssumeRole: temporary credentials for any role ARN (roles are not enforced)."""

@@ -113,8 +113,11 @@ class Store:
                         f"component {mig.component!r} is at v{have}; cannot apply v{mig.version}"
                     )
                 mig.apply(conn)
-                values = {"component": mig.component, "version": mig.version,
-                          "applied_at": time.time()}
+                values = {
+                    "component": mig.component,
+                    "version": mig.version,
+                    "applied_at": time.time(),
+                }
                 if have:
                     conn.execute(
                         sa.update(schema.schema_migrations)

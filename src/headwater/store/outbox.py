@@ -36,8 +36,14 @@ outbox_cursors = sa.Table(
     sa.Column("last_id", sa.Integer, nullable=False),
 )
 
-register(Migration(component="outbox", version=1, description="outbox and consumer cursors",
-                   apply=create_tables(outbox, outbox_cursors)))
+register(
+    Migration(
+        component="outbox",
+        version=1,
+        description="outbox and consumer cursors",
+        apply=create_tables(outbox, outbox_cursors),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,8 +72,7 @@ def read_after(
     if topics:
         query = query.where(outbox.c.topic.in_(topics))
     return [
-        OutboxRecord(id=r.id, topic=r.topic, created_at=r.created_at,
-                     payload=json.loads(r.payload))
+        OutboxRecord(id=r.id, topic=r.topic, created_at=r.created_at, payload=json.loads(r.payload))
         for r in conn.execute(query)
     ]
 

@@ -11,7 +11,6 @@ from headwater.api.protocols._scalars import (
     decode_blob,
     encode_blob,
     format_timestamp,
-    parse_bool,
     parse_number,
     parse_timestamp,
 )
@@ -43,13 +42,19 @@ def parse_value(shape: Shape, value: Any, path: str) -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise ShapeTypeError(path, "list", value)
-        return [parse_value(shape.member, v, f"{path}.{i + 1}.member")
-                for i, v in enumerate(value) if v is not None]
+        return [
+            parse_value(shape.member, v, f"{path}.{i + 1}.member")
+            for i, v in enumerate(value)
+            if v is not None
+        ]
     if kind == "map":
         if not isinstance(value, dict):
             raise ShapeTypeError(path, "map", value)
-        return {str(k): parse_value(shape.value, v, f"{path}.{k}")
-                for k, v in value.items() if v is not None}
+        return {
+            str(k): parse_value(shape.value, v, f"{path}.{k}")
+            for k, v in value.items()
+            if v is not None
+        }
     return parse_scalar(shape, value, path)
 
 
@@ -100,8 +105,7 @@ def serialize_value(shape: Shape, value: Any, timestamp_format: str = "unixTimes
     if kind == "list":
         return [serialize_value(shape.member, v, timestamp_format) for v in value]
     if kind == "map":
-        return {str(k): serialize_value(shape.value, v, timestamp_format)
-                for k, v in value.items()}
+        return {str(k): serialize_value(shape.value, v, timestamp_format) for k, v in value.items()}
     if kind == "timestamp":
         fmt = shape.serialization.get("timestampFormat", timestamp_format)
         return format_timestamp(value, fmt)

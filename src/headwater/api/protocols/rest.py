@@ -54,9 +54,14 @@ def _header_value(shape: Shape, raw: str, path: str) -> Any:
     return xml_.parse_text(shape, raw, path)
 
 
-def parse_request(op: OperationModel, protocol: str, uri_params: dict[str, str],
-                  query: dict[str, list[str]], headers: dict[str, str],
-                  body: Any) -> dict[str, Any]:
+def parse_request(
+    op: OperationModel,
+    protocol: str,
+    uri_params: dict[str, str],
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    body: Any,
+) -> dict[str, Any]:
     """Build the operation's parameters from every part of a REST request.
 
     ``body`` is bytes, or for streaming payloads whatever the caller spooled it into.
@@ -91,7 +96,7 @@ def parse_request(op: OperationModel, protocol: str, uri_params: dict[str, str],
                 params[name] = _header_value(member, raw, name)
         elif loc == "headers":
             prefix = wire.lower()
-            found = {k[len(prefix):]: v for k, v in headers.items() if k.startswith(prefix)}
+            found = {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix)}
             if found:
                 params[name] = found
     if map_query is not None:
@@ -104,8 +109,9 @@ def parse_request(op: OperationModel, protocol: str, uri_params: dict[str, str],
         if member.type_name in ("blob", "string"):
             if member.type_name == "string" and isinstance(body, bytes):
                 params[payload] = body.decode("utf-8", "replace")
-            elif body is not None and (not isinstance(body, bytes) or body
-                                       or member.serialization.get("streaming")):
+            elif body is not None and (
+                not isinstance(body, bytes) or body or member.serialization.get("streaming")
+            ):
                 params[payload] = body
         elif isinstance(body, bytes) and body.strip():
             params[payload] = _parse_body(member, protocol, body, payload)
@@ -156,8 +162,9 @@ def _header_text(shape: Shape, value: Any) -> str:
     return str(value)
 
 
-def serialize_response(op: OperationModel, protocol: str, output: dict[str, Any],
-                       *, namespace: str | None = None) -> RestResponse:
+def serialize_response(
+    op: OperationModel, protocol: str, output: dict[str, Any], *, namespace: str | None = None
+) -> RestResponse:
     """Turn a service's output dict into a REST response."""
     status = int(op.http.get("responseCode", 200))
     headers: list[tuple[str, str]] = []
@@ -200,8 +207,9 @@ def serialize_response(op: OperationModel, protocol: str, output: dict[str, Any]
             data = json.dumps(json_.serialize_value(member, value)).encode()
             return RestResponse(status=status, headers=headers, body=data)
         name = member.serialization.get("name", member.name)
-        elem = xml_.serialize_element(member, value, name, timestamp_format="iso8601ms",
-                                      namespace=namespace)
+        elem = xml_.serialize_element(
+            member, value, name, timestamp_format="iso8601ms", namespace=namespace
+        )
         headers.append(("content-type", "application/xml"))
         return RestResponse(status=status, headers=headers, body=xml_.to_bytes(elem))
     if not body_members:
@@ -219,7 +227,8 @@ def serialize_response(op: OperationModel, protocol: str, output: dict[str, Any]
         headers.append(("content-type", "application/xml"))
         return RestResponse(status=status, headers=headers, body=xml_.to_bytes(root))
     root_name = S3_ROOTS.get(op.name) or shape.serialization.get("name") or shape.name
-    elem = xml_.serialize_element(shape, body_members, root_name, timestamp_format="iso8601ms",
-                                  namespace=namespace)
+    elem = xml_.serialize_element(
+        shape, body_members, root_name, timestamp_format="iso8601ms", namespace=namespace
+    )
     headers.append(("content-type", "application/xml"))
     return RestResponse(status=status, headers=headers, body=xml_.to_bytes(elem))

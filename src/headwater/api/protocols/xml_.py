@@ -68,8 +68,10 @@ def parse_element(shape: Shape, elem: ET.Element, path: str) -> Any:
             if member.type_name == "list" and ser.get("flattened"):
                 items = _children(elem, wire)
                 if items:
-                    out[name] = [parse_element(member.member, c, f"{sub}.{i + 1}.member")
-                                 for i, c in enumerate(items)]
+                    out[name] = [
+                        parse_element(member.member, c, f"{sub}.{i + 1}.member")
+                        for i, c in enumerate(items)
+                    ]
                 continue
             if member.type_name == "map" and ser.get("flattened"):
                 items = _children(elem, wire)
@@ -82,8 +84,10 @@ def parse_element(shape: Shape, elem: ET.Element, path: str) -> Any:
         return out
     if kind == "list":
         item_name = shape.member.serialization.get("name", "member")
-        return [parse_element(shape.member, c, f"{path}.{i + 1}.member")
-                for i, c in enumerate(_children(elem, item_name))]
+        return [
+            parse_element(shape.member, c, f"{path}.{i + 1}.member")
+            for i, c in enumerate(_children(elem, item_name))
+        ]
     if kind == "map":
         return _parse_map_entries(shape, _children(elem, "entry"), path)
     return parse_text(shape, elem.text or "", path)
@@ -103,8 +107,9 @@ def _parse_map_entries(shape: Shape, entries: list[ET.Element], path: str) -> di
     return out
 
 
-def serialize_element(shape: Shape, value: Any, name: str, *, timestamp_format: str,
-                      namespace: str | None = None) -> ET.Element:
+def serialize_element(
+    shape: Shape, value: Any, name: str, *, timestamp_format: str, namespace: str | None = None
+) -> ET.Element:
     """Build the XML element ``name`` holding ``value`` of ``shape``."""
     elem = ET.Element(name)
     if namespace:
