@@ -51,8 +51,9 @@ def endpoint(server: ServerThread) -> str:
 @pytest.fixture
 def client(endpoint: str) -> Callable[..., Any]:
     """Make a boto3 client for ``endpoint`` (no retries, test credentials)."""
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                    region_name="us-east-1")
+    session = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
 
     def make(name: str, **kwargs: Any) -> Any:
         cfg = Config(retries={"max_attempts": 1}, **kwargs)
@@ -76,11 +77,13 @@ def aws(endpoint: str, tmp_path: Path) -> Callable[..., subprocess.CompletedProc
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(AWS_CLI), "--endpoint-url", endpoint, *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300,
-                              check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n"
-                                 f"{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     return run

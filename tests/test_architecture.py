@@ -21,15 +21,48 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"asl", "events", "glue", "catalog", "store", "lake", "query"},
     "services": {"asl", "events", "glue", "catalog", "store", "lake", "query", "runtime"},
     "api": {"asl", "events", "glue", "catalog", "store", "lake", "query", "runtime", "services"},
-    "console": {"asl", "events", "glue", "catalog", "store", "lake", "query", "runtime",
-                "services"},
-    "cli": {"asl", "events", "glue", "catalog", "store", "lake", "query", "runtime",
-            "services", "api", "console"},
+    "console": {
+        "asl",
+        "events",
+        "glue",
+        "catalog",
+        "store",
+        "lake",
+        "query",
+        "runtime",
+        "services",
+    },
+    "cli": {
+        "asl",
+        "events",
+        "glue",
+        "catalog",
+        "store",
+        "lake",
+        "query",
+        "runtime",
+        "services",
+        "api",
+        "console",
+    },
 }
 # Third-party modules the pure packages may not import: no network, disk or clock there.
 PURE = {"asl", "events", "glue", "catalog"}
-IMPURE_MODULES = {"socket", "http", "urllib", "requests", "httpx", "sqlalchemy", "sqlite3",
-                  "time", "asyncio", "subprocess", "os", "random", "uuid"}
+IMPURE_MODULES = {
+    "socket",
+    "http",
+    "urllib",
+    "requests",
+    "httpx",
+    "sqlalchemy",
+    "sqlite3",
+    "time",
+    "asyncio",
+    "subprocess",
+    "os",
+    "random",
+    "uuid",
+}
 
 
 def _imports(path: Path) -> list[str]:
@@ -44,8 +77,11 @@ def _imports(path: Path) -> list[str]:
 
 
 def _modules() -> list[tuple[str, Path]]:
-    return [(p.relative_to(SRC).parts[0], p) for p in sorted(SRC.rglob("*.py"))
-            if len(p.relative_to(SRC).parts) > 1]
+    return [
+        (p.relative_to(SRC).parts[0], p)
+        for p in sorted(SRC.rglob("*.py"))
+        if len(p.relative_to(SRC).parts) > 1
+    ]
 
 
 @pytest.mark.parametrize(("package", "path"), _modules(), ids=lambda v: str(v))

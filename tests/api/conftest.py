@@ -30,13 +30,16 @@ class FakeGlue(Service):
 
     def get_database(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params["Name"] == "missing":
-            raise ServiceError("EntityNotFoundException",
-                               f"Database {params['Name']} not found.")
+            raise ServiceError("EntityNotFoundException", f"Database {params['Name']} not found.")
         if params["Name"] == "boom":
             raise RuntimeError("a bug")
-        return {"Database": {"Name": params["Name"],
-                             "CreateTime": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-                             "Parameters": {"k": "v"}}}
+        return {
+            "Database": {
+                "Name": params["Name"],
+                "CreateTime": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                "Parameters": {"k": "v"},
+            }
+        }
 
 
 class FakeLambda(Service):
@@ -45,18 +48,29 @@ class FakeLambda(Service):
     service_name = "lambda"
 
     def invoke(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"StatusCode": 200, "Payload": params.get("Payload", b"")[::-1],
-                               "ExecutedVersion": "$LATEST"}
+        out: dict[str, Any] = {
+            "StatusCode": 200,
+            "Payload": params.get("Payload", b"")[::-1],
+            "ExecutedVersion": "$LATEST",
+        }
         if params["FunctionName"] == "failing":
             out["FunctionError"] = "Unhandled"
         return out
 
     def get_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params["FunctionName"] == "missing":
-            raise ServiceError("ResourceNotFoundException",
-                               f"Function not found: {params['FunctionName']}", status=404)
-        return {"Configuration": {"FunctionName": params["FunctionName"],
-                                  "Qualifier": params.get("Qualifier"), "MemorySize": 128}}
+            raise ServiceError(
+                "ResourceNotFoundException",
+                f"Function not found: {params['FunctionName']}",
+                status=404,
+            )
+        return {
+            "Configuration": {
+                "FunctionName": params["FunctionName"],
+                "Qualifier": params.get("Qualifier"),
+                "MemorySize": 128,
+            }
+        }
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +83,13 @@ def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThre
 
 @pytest.fixture
 def fake_client(fake_server: ServerThread) -> Callable[..., Any]:
-    session = boto3.session.Session(aws_access_key_id="k", aws_secret_access_key="s",
-                                    region_name="eu-west-1")
+    session = boto3.session.Session(
+        aws_access_key_id="k", aws_secret_access_key="s", region_name="eu-west-1"
+    )
 
     def make(name: str) -> Any:
-        return session.client(name, endpoint_url=fake_server.endpoint,
-                              config=Config(retries={"max_attempts": 1}))
+        return session.client(
+            name, endpoint_url=fake_server.endpoint, config=Config(retries={"max_attempts": 1})
+        )
 
     return make

@@ -15,16 +15,18 @@ from tests.api.conftest import FakeGlue
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
     resp = exc.value.response
-    return (resp["Error"]["Code"], resp["Error"].get("Message", ""),
-            resp["ResponseMetadata"]["HTTPStatusCode"])
+    return (
+        resp["Error"]["Code"],
+        resp["Error"].get("Message", ""),
+        resp["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 # -- JSON 1.1 -------------------------------------------------------------------------------
 def test_json_request_is_parsed_into_the_input_shape(fake_client: Any) -> None:
     glue = fake_client("glue")
     glue.create_database(DatabaseInput={"Name": "byod_src", "Parameters": {"a": "b"}})
-    assert FakeGlue.calls[-1] == {"DatabaseInput": {"Name": "byod_src",
-                                                    "Parameters": {"a": "b"}}}
+    assert FakeGlue.calls[-1] == {"DatabaseInput": {"Name": "byod_src", "Parameters": {"a": "b"}}}
 
 
 def test_json_output_timestamps_and_maps(fake_client: Any) -> None:
@@ -39,8 +41,7 @@ def test_json_service_error_keeps_code_and_message(fake_client: Any) -> None:
     assert _error(exc) == ("EntityNotFoundException", "Database missing not found.", 400)
 
 
-def test_json_unexpected_exception_is_an_internal_failure_not_a_traceback(
-        fake_client: Any) -> None:
+def test_json_unexpected_exception_is_an_internal_failure_not_a_traceback(fake_client: Any) -> None:
     with pytest.raises(ClientError) as exc:
         fake_client("glue").get_database(Name="boom")
     code, message, status = _error(exc)
@@ -49,10 +50,17 @@ def test_json_unexpected_exception_is_an_internal_failure_not_a_traceback(
 
 
 def _raw_json(endpoint: str, target: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    req = urllib.request.Request(endpoint, data=body, method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/glue/aws4_request, "
-                         "SignedHeaders=host, Signature=x"})
+    req = urllib.request.Request(
+        endpoint,
+        data=body,
+        method="POST",
+        headers={
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/glue/aws4_request, "
+            "SignedHeaders=host, Signature=x",
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.load(resp)
@@ -64,13 +72,16 @@ def test_json_missing_required_member_names_it(fake_server: Any) -> None:
     status, body = _raw_json(fake_server.endpoint, "AWSGlue.GetDatabase", b"{}")
     assert status == 400
     assert body["__type"] == "ValidationException"
-    assert body["message"] == ("1 validation error detected: Value null at 'name' failed to "
-                               "satisfy constraint: Member must not be null")
+    assert body["message"] == (
+        "1 validation error detected: Value null at 'name' failed to "
+        "satisfy constraint: Member must not be null"
+    )
 
 
 def test_json_constraint_violations_are_all_reported(fake_server: Any) -> None:
-    status, body = _raw_json(fake_server.endpoint, "AWSGlue.GetDatabase",
-                             json.dumps({"Name": "x" * 300}).encode())
+    status, body = _raw_json(
+        fake_server.endpoint, "AWSGlue.GetDatabase", json.dumps({"Name": "x" * 300}).encode()
+    )
     assert status == 400
     assert body["message"].startswith("1 validation error detected: Value '" + "x" * 300)
     assert "Member must have length less than or equal to 255" in body["message"]
@@ -136,18 +147,23 @@ def test_rest_json_body_output_and_404_error(fake_client: Any) -> None:
 # -- Query ----------------------------------------------------------------------------------
 def test_query_nested_lists_round_trip(fake_client: Any) -> None:
     iam = fake_client("iam")
-    role = iam.create_role(RoleName="r1", AssumeRolePolicyDocument="{}",
-                           Tags=[{"Key": "team", "Value": "data"},
-                                 {"Key": "env", "Value": "dev"}])["Role"]
+    role = iam.create_role(
+        RoleName="r1",
+        AssumeRolePolicyDocument="{}",
+        Tags=[{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}],
+    )["Role"]
     assert role["Tags"] == [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}]
     assert role["Arn"] == "arn:aws:iam::000000000000:role/r1"
     iam.delete_role(RoleName="r1")
 
 
 def test_query_missing_required_parameter(fake_server: Any) -> None:
-    req = urllib.request.Request(fake_server.endpoint, data=b"Action=GetRole&Version=2010-05-08",
-                                 method="POST",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    req = urllib.request.Request(
+        fake_server.endpoint,
+        data=b"Action=GetRole&Version=2010-05-08",
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)
     body = exc.value.read().decode()
@@ -157,9 +173,12 @@ def test_query_missing_required_parameter(fake_server: Any) -> None:
 
 
 def test_query_unknown_action(fake_client: Any, fake_server: Any) -> None:
-    req = urllib.request.Request(fake_server.endpoint, data=b"Action=Fly&Version=2011-06-15",
-                                 method="POST",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    req = urllib.request.Request(
+        fake_server.endpoint,
+        data=b"Action=Fly&Version=2011-06-15",
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)
     assert "<Code>InvalidAction</Code>" in exc.value.read().decode()
