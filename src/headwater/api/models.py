@@ -52,6 +52,8 @@ class RestRoute:
             score += 50
         if self.greedy:
             score -= 1
+        if self.operation.deprecated:  # e.g. PutBucketNotification shares its URI
+            score -= 5
         return score, m.groupdict()
 
 
