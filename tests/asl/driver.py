@@ -65,13 +65,14 @@ def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[s
 
 
 def run(machine: asl.CompiledMachine, input_: Any, *, machine_type: str = "STANDARD",
-        seed: int = 1, task_outcomes: list[tuple[str, Any]] | None = None) -> Outcome:
+        seed: int = 1, task_outcomes: list[tuple[str, Any]] | None = None,
+        sync: bool = False) -> Outcome:
     """Run an execution to its end, firing timers at once and answering tasks from a script."""
     info = asl.ExecutionInfo(
         execution_arn="arn:aws:states:us-east-1:111111111111:execution:sm:exec",
         name="exec", state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:sm",
-        state_machine_name="sm", role_arn="snf_role_arn", account="111111111111",
-        machine_type=machine_type)
+        state_machine_name="sm", role_arn="sfn_role_arn", account="111111111111",
+        machine_type=machine_type, redrive_count=None if sync else 0)
     now = FAKE_START
     step = asl.start_execution(machine, info, input_, time=now, seed=seed)
     history: list[dict[str, Any]] = list(step.history_events)

@@ -38,7 +38,8 @@ def _execute(case: dict[str, Any], outcomes: list[tuple[str, Any]] | None) -> Ou
             input_ = asl.check_execution_input(case["input_text"])
         except asl.ExecutionInputError as exc:
             return Outcome(status="START_REJECTED", error=exc.error_code, cause=str(exc))
-    return run(machine, input_, machine_type=machine_type, task_outcomes=outcomes)
+    return run(machine, input_, machine_type=machine_type, task_outcomes=outcomes,
+               sync="express_sync" in (case.get("features") or []))
 
 
 def _redact(value: Any, path: str, token: str) -> Any:

@@ -101,7 +101,9 @@ class Engine:
         """The context object ``$$`` for ``state`` running in ``frame``."""
         ctx = dict(self.s["context"])
         ctx["State"] = {"EnteredTime": format_timestamp(frame.get("enteredAt", self.now)),
-                        "Name": state.name, "RetryCount": frame.get("attempt", 0)}
+                        "Name": state.name}
+        if state.type is StateType.TASK:
+            ctx["State"]["RetryCount"] = frame.get("attempt", 0)
         token = (frame.get("wait") or {}).get("token")
         if token and state.type is StateType.TASK and getattr(state, "resource", "").endswith(
                 ".waitForTaskToken"):
@@ -263,9 +265,10 @@ class Engine:
             if location:
                 details["location"] = location
             self.emit(frame, "EvaluationFailed", "evaluationFailedEventDetails", details)
-            if isinstance(state, MapState | ParallelState):
-                self.emit(frame, f"{state.type}StateFailed")
-        self.executors.handle_failure(self, frame, state, failure)
+        state_failed_event = isinstance(state, MapState | ParallelState) and (
+            from_children or failure.error == StatesError.QUERY_EVALUATION_ERROR)
+        self.executors.handle_failure(self, frame, state, failure,
+                                      state_failed_event=state_failed_event)
 
     # ------------------------------------------------------------------ execution end
     def succeed_execution(self, output: Any, frame: Frame | None = None) -> None:
@@ -290,10 +293,9 @@ class Engine:
 
     def time_out_execution(self) -> None:
         """End the execution as TIMED_OUT (the machine's TimeoutSeconds elapsed)."""
-        self.emit(None, "ExecutionTimedOut", "executionTimedOutEventDetails",
-                  {"error": StatesError.TIMEOUT.value})
+        self.emit(None, "ExecutionTimedOut", "executionTimedOutEventDetails", {})
         self.s["status"] = "TIMED_OUT"
-        self.s["error"], self.s["cause"] = StatesError.TIMEOUT.value, None
+        self.s["error"], self.s["cause"] = None, None
         self._close()
         self.commands.append(ExecutionTimedOut())
 

@@ -431,8 +431,12 @@ def task_error(engine: Engine, frame: Frame, failure: Failure, *, timed_out: boo
 # ---------------------------------------------------------------------- Retry / Catch
 
 
-def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure) -> None:
-    """Apply the state's Retry, then Catch; otherwise fail the frame."""
+def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure, *,
+                   state_failed_event: bool = False) -> None:
+    """Apply the state's Retry, then Catch; otherwise fail the frame.
+
+    ``state_failed_event`` asks for Map/ParallelStateFailed once no retry happens.
+    """
     engine.cancel_waits(frame)
     idx = find_retrier(state.retry, failure.error) if state.retry else None
     if idx is not None:
@@ -445,6 +449,8 @@ def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure)
             frame["wait"] = {"kind": "retry"}
             engine.start_timer(frame, engine.now + delay)
             return
+    if state_failed_event:
+        engine.emit(frame, f"{state.type}StateFailed")
     catcher = find_catcher(state.catch, failure.error) if state.catch else None
     if catcher is None:
         engine.frame_failed(frame, failure)
@@ -515,6 +521,12 @@ def _int_field(src: NumberSource | None, ctx: EvalContext, doc: Any, *,
     else:
         assert src.path is not None
         value = ctx.lookup(src.path, doc)
+    if isinstance(value, str):
+        # AWS reads numeric strings in these fields.
+        try:
+            value = float(value) if allow_float else int(value)
+        except ValueError:
+            pass
     ok = is_number(value) and (allow_float or float(value).is_integer())
     if not ok:
         shown = value if isinstance(value, str) else dumps(value)
@@ -703,10 +715,8 @@ def child_failed(engine: Engine, parent: Frame, child: Frame, failure: Failure) 
             engine.emit(parent, "MapRunFailed", "mapRunFailedEventDetails",
                         {k: v for k, v in (("error", failure.error), ("cause", failure.cause))
                          if v is not None})
-        engine.emit(parent, "MapStateFailed")
     else:
         engine.cancel_waits(parent)
-        engine.emit(parent, "ParallelStateFailed")
     parent["wait"] = None
     engine.state_failed(parent, state, failure, from_children=True)
 

@@ -68,13 +68,14 @@ def start_execution(machine: CompiledMachine, info: ExecutionInfo, input_: Any, 
                  "executionArn": info.execution_arn, "type": info.machine_type},
         "context": {
             "Execution": {"Id": info.execution_arn, "Input": input_, "Name": info.name,
-                          "RoleArn": info.role_arn, "StartTime": format_timestamp(time),
-                          "RedriveCount": info.redrive_count},
+                          "RoleArn": info.role_arn, "StartTime": format_timestamp(time)},
             "StateMachine": {"Id": info.state_machine_arn, "Name": info.state_machine_name},
         },
         "frames": {},
         "waits": {},
     }
+    if info.redrive_count is not None:
+        state["context"]["Execution"]["RedriveCount"] = info.redrive_count
     engine = Engine(machine, state, time)
     engine.emit(None, "ExecutionStarted", "executionStartedEventDetails",
                 {"input": dumps(input_), "inputDetails": {"truncated": False},

@@ -57,6 +57,16 @@ def jsonata_body(value: str) -> str:
     return m.group(1).strip() if m else value
 
 
+def _is_json(value: Any) -> bool:
+    if value is _NULL or value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, dict):
+        return all(_is_json(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_is_json(v) for v in value)
+    return False
+
+
 def _from_jsonata(value: Any) -> Any:
     if value is _NULL:
         return None
@@ -93,7 +103,7 @@ class _Expr:
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
                 f"'{self.field_name}' returned nothing (undefined).")
-        if callable(result) or isinstance(result, jsonata.Jsonata.JFunctionCallable | tuple):
+        if not _is_json(result):
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
                 f"'{self.field_name}' returned an unsupported result type.")
@@ -208,7 +218,8 @@ def _aws_functions(ctx: EvalContext) -> dict[str, Any]:
         out = list(range(s, e + (1 if st > 0 else -1), st))
         if len(out) > 1000:
             raise _fail(ctx, "$range cannot produce more than 1000 items")
-        return out
+        # A JSONata sequence, as AWS returns it: a single item collapses to the item.
+        return jsonata_utils.Utils.create_sequence_from_iter(out)
 
     def hash_(data: Any, algorithm: Any) -> Any:
         names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",

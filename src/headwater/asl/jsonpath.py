@@ -364,7 +364,8 @@ def _split_quoted(body: str) -> list[str] | None:
         j = i + 1
         buf: list[str] = []
         while j < len(body) and body[j] != quote:
-            if body[j] == "\\" and j + 1 < len(body):
+            # Jayway keeps backslashes literally except before the closing quote character.
+            if body[j] == "\\" and j + 1 < len(body) and body[j + 1] == quote:
                 j += 1
             buf.append(body[j])
             j += 1

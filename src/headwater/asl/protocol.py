@@ -45,8 +45,10 @@ class ExecutionInfo:
     role_arn: str = ""
     region: str = "us-east-1"
     account: str = "000000000000"
-    redrive_count: int = 0
+    redrive_count: int | None = 0
     machine_type: str = "STANDARD"
+
+    # StartSyncExecution's context object has no RedriveCount: pass redrive_count=None.
 
 
 # ------------------------------------------------------------------ events (runtime -> core)

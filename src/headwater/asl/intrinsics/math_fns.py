@@ -16,8 +16,8 @@ def _integer(fn: str, value: Any) -> int:
         if isinstance(value, int):
             return value
         if math.isfinite(value):
-            # AWS truncates decimal arguments to integers.
-            return int(value)
+            # AWS rounds decimal arguments half up (Java's Math.round).
+            return math.floor(value + 0.5)
     raise fail(f"Invalid arguments in {fn}: expected a number")
 
 
