@@ -184,24 +184,43 @@ class LocalLake:
 
     # -- multipart parts -----------------------------------------------------------------
 
-    def part_path(self, upload_id: str, part_number: int) -> Path:
-        """Return where part ``part_number`` of ``upload_id`` is kept."""
+    def _upload_dir(self, upload_id: str) -> Path:
         if not _UPLOAD_ID.fullmatch(upload_id) or upload_id in (".", ".."):
             raise UnsafePathError(f"not an upload id: {upload_id!r}")
-        return self.staging / _UPLOADS / upload_id / f"{int(part_number):05d}"
+        return self.staging / _UPLOADS / upload_id
 
-    def keep_part(self, upload_id: str, part_number: int, source: Path) -> Path:
-        """Move a complete temporary file into place as a part (replacing an earlier one)."""
-        target = self.part_path(upload_id, part_number)
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def part_file(self, ref: str) -> Path:
+        """Return the file of a part reference that :meth:`keep_part` returned."""
+        parts = ref.split("/")
+        if len(parts) != 3 or parts[0] != _UPLOADS or parts[2] in ("", ".", ".."):
+            raise UnsafePathError(f"not a part reference: {ref!r}")
+        return self._upload_dir(parts[1]) / parts[2]
+
+    def keep_part(self, upload_id: str, part_number: int, source: Path) -> str:
+        """Move a complete temporary file into place as a part; return its reference.
+
+        Each call gets a fresh file name, so a part uploaded again never changes a file that
+        a completion may be reading; the caller discards the replaced part's file.
+        """
+        folder = self._upload_dir(upload_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{int(part_number):05d}-{uuid.uuid4().hex[:12]}"
         if self.fsync is not FsyncPolicy.NEVER:
             _fsync_path(source)
-        os.replace(source, target)
-        return target
+        os.replace(source, folder / name)
+        return f"{_UPLOADS}/{upload_id}/{name}"
+
+    def discard_part(self, ref: str) -> None:
+        """Delete one part's file."""
+        _unlink_quiet(self.part_file(ref))
+
+    def concat_parts(self, refs: Sequence[str]) -> Blob:
+        """Concatenate parts, in order, into a new temporary file."""
+        return self.concat_to_temp([self.part_file(r) for r in refs])
 
     def drop_upload(self, upload_id: str) -> None:
         """Delete every part of an upload."""
-        shutil.rmtree(self.part_path(upload_id, 1).parent, ignore_errors=True)
+        shutil.rmtree(self._upload_dir(upload_id), ignore_errors=True)
 
     # -- objects -------------------------------------------------------------------------
 
