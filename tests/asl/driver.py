@@ -41,10 +41,37 @@ class NoServiceError(Exception):
     """The execution invoked a task and no recorded answer is available."""
 
 
+_STARTED = {"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"}
+_STUBS = {
+    "FunctionArn": "arn:aws:lambda:us-east-1:111111111111:function:fn",
+    "activityArn": "arn:aws:states:us-east-1:111111111111:activity:act",
+}
+
+
+def replace_stubs(value: Any) -> Any:
+    """Replace the recorder's ``@@stub:...@@`` resource placeholders by plausible ARNs."""
+    if isinstance(value, dict):
+        return {k: replace_stubs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_stubs(v) for v in value]
+    if isinstance(value, str) and value.startswith("@@stub:"):
+        for key, arn in _STUBS.items():
+            if key in value:
+                return arn
+    return value
+
+
 def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[str, Any]]:
     """The task answers of a recorded history, in order (for replaying needs_services cases)."""
     out: list[tuple[str, Any]] = []
     for event in history or []:
+        if event["type"] in _STARTED:
+            out.append(("started", None))
+            continue
+        if event["type"] == "TaskSubmitted":
+            value = (event.get("taskSubmittedEventDetails") or {}).get("output")
+            out.append(("submitted", value))
+            continue
         entry = _RESULT_TYPES.get(event["type"])
         if entry is None:
             continue
@@ -58,7 +85,10 @@ def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[s
                     pass
             out.append(("ok", value))
         elif entry[1] == "fail":
-            out.append(("fail", (details.get("error"), details.get("cause"))))
+            cause = details.get("cause")
+            if cause is not None and not isinstance(cause, str):
+                cause = json.dumps(cause, separators=(",", ":"))  # the recorder parsed it
+            out.append(("fail", (details.get("error"), cause)))
         else:
             out.append(("timeout", None))
     return out
@@ -98,7 +128,13 @@ def run(machine: asl.CompiledMachine, input_: Any, *, machine_type: str = "STAND
             if not outcomes:
                 raise NoServiceError("the execution invoked a task with no recorded answer")
             kind, value = outcomes.pop(0)
-            if kind == "ok":
+            if kind in ("started", "submitted"):
+                tasks.insert(0, token)
+            if kind == "started":
+                event = asl.TaskStarted(token=token, time=now)
+            elif kind == "submitted":
+                event = asl.TaskSubmitted(token=token, output=value, time=now)
+            elif kind == "ok":
                 event = asl.TaskSucceeded(token=token, output=value, time=now)
             elif kind == "fail":
                 event = asl.TaskFailed(token=token, error=value[0], cause=value[1], time=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -10,7 +11,13 @@ import pytest
 
 import headwater.asl as asl
 from tests.asl.conftest import load_cases
-from tests.asl.driver import NoServiceError, Outcome, recorded_task_outcomes, run
+from tests.asl.driver import (
+    NoServiceError,
+    Outcome,
+    recorded_task_outcomes,
+    replace_stubs,
+    run,
+)
 
 CASES = load_cases("cases")
 SERVICE_CASES = load_cases("needs_services")
@@ -29,7 +36,8 @@ def _param(case: dict[str, Any]) -> Any:
 def _execute(case: dict[str, Any], outcomes: list[tuple[str, Any]] | None) -> Outcome:
     machine_type = case.get("state_machine_type") or "STANDARD"
     try:
-        machine = asl.compile_definition(case["definition"], machine_type=machine_type)
+        machine = asl.compile_definition(replace_stubs(case["definition"]),
+                                         machine_type=machine_type)
     except asl.DefinitionError as exc:
         return Outcome(status="INVALID_DEFINITION", error=exc.error_code, cause=str(exc))
     input_ = case.get("input")
@@ -84,6 +92,12 @@ def _check(case: dict[str, Any], got: Outcome) -> None:
         return
     assert got.error == expected.get("error"), (got.error, got.cause)
     if comparison == "error_only":
+        return
+    want_cause = expected.get("cause")
+    if want_cause is not None and not isinstance(want_cause, str):
+        # The recorder parsed JSON causes; compare them as values.
+        assert got.cause is not None
+        assert json.loads(got.cause) == want_cause
         return
     tokens = [red["token"] for red in case.get("redactions") or [] if red.get("field") == "cause"]
     tokens += re.findall(r"<[a-z_\-]+(?::\d+)?>", expected.get("cause") or "")
