@@ -53,14 +53,15 @@ class MemoryLake:
             spec, listings, self.read, existing_tables=existing, existing_partitions=partitions
         )
 
+    @staticmethod
+    def crawler(path: str | Sequence[str], **extra: Any) -> dict[str, Any]:
+        """A minimal Crawler dict named c1 over database db, one S3 target per path."""
+        paths = [path] if isinstance(path, str) else list(path)
+        target = extra.pop("target", {})
+        targets = [{"Path": p, **target} for p in paths]
+        return {"Name": "c1", "DatabaseName": "db", "Targets": {"S3Targets": targets}, **extra}
+
 
 @pytest.fixture
 def lake() -> MemoryLake:
     return MemoryLake()
-
-
-def crawler(path: str | Sequence[str], **extra: Any) -> dict[str, Any]:
-    """A minimal Crawler dict with S3 targets."""
-    paths = [path] if isinstance(path, str) else list(path)
-    targets = [{"Path": p, **extra.pop("target", {})} for p in paths]
-    return {"Name": "c1", "DatabaseName": "db", "Targets": {"S3Targets": targets}, **extra}

@@ -243,9 +243,9 @@ def _classify(
             continue
         # Objects past SampleSize are assumed to look like the sampled ones of their folder.
         model = sampled[0]
-        ratio = model.uncompressed_bytes / max(1, sum(f.obj.size for f in files[-len(sampled) :]))
         records = sum(s.record_count for s in sampled)
         content = sum(s.uncompressed_bytes for s in sampled)
+        ratio = content / max(1, sum(f.obj.size for f in files[-len(sampled) :]))
         for obj in members[limit:]:
             estimated = int(obj.size * ratio)
             count = int(estimated / max(1, content) * records)
