@@ -61,10 +61,34 @@ def replace_stubs(value: Any) -> Any:
     return value
 
 
+def _rank(event: dict[str, Any]) -> int:
+    kind = event["type"]
+    if kind in _STARTED:
+        return 1
+    if kind == "TaskSubmitted":
+        return 2
+    return 3 if kind in _RESULT_TYPES else 0
+
+
+def _ordered(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events with unordered ids ("[0]": concurrent) put back in a causal order per task."""
+    out: list[dict[str, Any]] = []
+    run: list[dict[str, Any]] = []
+    for event in history:
+        if isinstance(event["id"], int):
+            out.extend(sorted(run, key=_rank))
+            run = []
+            out.append(event)
+        else:
+            run.append(event)
+    out.extend(sorted(run, key=_rank))
+    return out
+
+
 def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[str, Any]]:
     """The task answers of a recorded history, in order (for replaying needs_services cases)."""
     out: list[tuple[str, Any]] = []
-    for event in history or []:
+    for event in _ordered(history or []):
         if event["type"] in _STARTED:
             out.append(("started", None))
             continue

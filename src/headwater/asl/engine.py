@@ -105,8 +105,7 @@ class Engine:
         if state.type is StateType.TASK:
             ctx["State"]["RetryCount"] = frame.get("attempt", 0)
         token = (frame.get("wait") or {}).get("token")
-        if token and state.type is StateType.TASK and getattr(state, "resource", "").endswith(
-                ".waitForTaskToken"):
+        if token and state.type is StateType.TASK:
             ctx["Task"] = {"Token": token}
         return ctx
 
@@ -222,6 +221,11 @@ class Engine:
             return
         parent = self.frames.get(parent_id)
         if parent is not None:
+            state = self.state_of(frame)
+            if (parent.get("wait") or {}).get("kind") == "parallel" and state.type not in (
+                    StateType.FAIL, StateType.SUCCEED):
+                # AWS reports the branch's failing state as aborted.
+                self.emit(frame, f"{state.type}StateAborted")
             self.executors.child_failed(self, parent, frame, failure)
 
     def drop_frame(self, fid: str) -> None:
@@ -283,11 +287,14 @@ class Engine:
 
     def fail_execution(self, failure: Failure, frame: Frame | None = None) -> None:
         """End the execution as FAILED."""
-        details = {k: v for k, v in (("error", failure.error), ("cause", failure.cause))
+        cause = failure.cause
+        if failure.error == StatesError.TIMEOUT and not cause:
+            cause = None  # the empty Cause of a timeout is not shown on the execution
+        details = {k: v for k, v in (("error", failure.error), ("cause", cause))
                    if v is not None}
         self.emit(frame, "ExecutionFailed", "executionFailedEventDetails", details)
         self.s["status"] = "FAILED"
-        self.s["error"], self.s["cause"] = failure.error, failure.cause
+        self.s["error"], self.s["cause"] = failure.error, cause
         self._close()
         self.commands.append(ExecutionFailed(error=failure.error, cause=failure.cause))
 

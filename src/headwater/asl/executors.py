@@ -307,19 +307,17 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
     assert isinstance(state, TaskState)
     ctx = engine.eval_context(frame, state)
     raw = frame["input"]
+    frame["wait"] = {"token": engine.rng.uuid4()}
+    ctx.context = engine.context_object(frame, state)
     if _jsonata(state):
         params = state.arguments.evaluate(ctx) if state.arguments is not None else raw
         doc = raw
     else:
         doc = apply_input_path(state, ctx, raw)
-        token_ctx_needed = state.resource.endswith(".waitForTaskToken")
-        if token_ctx_needed:
-            frame["wait"] = {"token": engine.rng.uuid4()}
-            ctx.context = engine.context_object(frame, state)
         params = state.parameters.evaluate(ctx, doc) if state.parameters is not None else doc
     timeout = _number(state.timeout, ctx, doc)
     heartbeat = _number(state.heartbeat, ctx, doc)
-    token = (frame.get("wait") or {}).get("token") or engine.rng.uuid4()
+    token = frame["wait"]["token"]
     family, rtype, rname = resource_parts(state.resource)
     frame["wait"] = {"kind": "task", "token": token, "family": family, "rtype": rtype,
                      "rname": rname}
@@ -418,7 +416,7 @@ def task_error(engine: Engine, frame: Frame, failure: Failure, *, timed_out: boo
     state = engine.state_of(frame)
     _stop_task_timers(engine, frame)
     details = {k: v for k, v in (("error", failure.error), ("cause", failure.cause))
-               if v is not None}
+               if v}
     task_event(engine, frame, "TimedOut" if timed_out else "Failed", details)
     if timed_out:
         from headwater.asl.protocol import CancelTask
@@ -462,7 +460,8 @@ def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure,
         if _jsonata(state):
             ctx.error_output = error_output
             assigned = _assign(catcher.assign, ctx, error_output)
-            output = catcher.output.evaluate(ctx) if catcher.output is not None else raw
+            output = (catcher.output.evaluate(ctx) if catcher.output is not None
+                      else error_output)
         else:
             assigned = _assign(catcher.assign, ctx, error_output)
             output = merge_result(catcher.result_path, catcher.result_path_null, ctx, raw,

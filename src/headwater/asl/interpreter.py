@@ -159,7 +159,8 @@ def _timer(engine: Engine, timer_id: str) -> None:
         engine.waits.pop(timer_id, None)
         is_heartbeat = wait.get("hbTimer") == timer_id
         wait.pop("hbTimer" if is_heartbeat else "timer", None)
-        task_error(engine, frame, Failure(error=StatesError.TIMEOUT, cause=None),
+        # AWS's error output for a timeout carries an empty Cause.
+        task_error(engine, frame, Failure(error=StatesError.TIMEOUT, cause=""),
                    timed_out=True)
     else:
         engine.waits.pop(timer_id, None)
