@@ -83,14 +83,12 @@ class Failure:
     error: str | None
     cause: str | None = None
 
-    def to_json(self) -> dict[str, str]:
-        """Return the failure as the error output AWS hands to a Catch (``Error``/``Cause``)."""
-        out: dict[str, str] = {}
-        if self.error is not None:
-            out["Error"] = self.error
-        if self.cause is not None:
-            out["Cause"] = self.cause
-        return out
+    def to_json(self) -> dict[str, str | None]:
+        """Return the failure as the error output AWS hands to a Catch (``Error``/``Cause``).
+
+        AWS keeps both keys, null when a task failed without them.
+        """
+        return {"Error": self.error, "Cause": self.cause}
 
 
 class AslError(Exception):
