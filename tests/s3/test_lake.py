@@ -48,7 +48,8 @@ def test_side_path_round_trips_and_stays_short(key: str) -> None:
     assert parts[0] == SIDE_DIR
     assert all(p not in ("", ".", "..") for p in parts)
     assert all(len(p.encode()) <= CHUNK_BYTES + 2 for p in parts)
-    assert "\x00" not in storage and "\\" not in storage
+    assert "\x00" not in storage
+    assert "\\" not in storage
 
 
 @pytest.mark.parametrize(
