@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,10 +104,8 @@ def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[s
         if entry[1] == "ok":
             value = details.get("output")
             if isinstance(value, str):
-                try:
+                with contextlib.suppress(json.JSONDecodeError):
                     value = json.loads(value)
-                except json.JSONDecodeError:
-                    pass
             out.append(("ok", value))
         elif entry[1] == "fail":
             cause = details.get("cause")
@@ -118,15 +117,26 @@ def recorded_task_outcomes(history: list[dict[str, Any]] | None) -> list[tuple[s
     return out
 
 
-def run(machine: asl.CompiledMachine, input_: Any, *, machine_type: str = "STANDARD",
-        seed: int = 1, task_outcomes: list[tuple[str, Any]] | None = None,
-        sync: bool = False) -> Outcome:
+def run(
+    machine: asl.CompiledMachine,
+    input_: Any,
+    *,
+    machine_type: str = "STANDARD",
+    seed: int = 1,
+    task_outcomes: list[tuple[str, Any]] | None = None,
+    sync: bool = False,
+) -> Outcome:
     """Run an execution to its end, firing timers at once and answering tasks from a script."""
     info = asl.ExecutionInfo(
         execution_arn="arn:aws:states:us-east-1:111111111111:execution:sm:exec",
-        name="exec", state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:sm",
-        state_machine_name="sm", role_arn="sfn_role_arn", account="111111111111",
-        machine_type=machine_type, redrive_count=None if sync else 0)
+        name="exec",
+        state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:sm",
+        state_machine_name="sm",
+        role_arn="sfn_role_arn",
+        account="111111111111",
+        machine_type=machine_type,
+        redrive_count=None if sync else 0,
+    )
     now = FAKE_START
     step = asl.start_execution(machine, info, input_, time=now, seed=seed)
     history: list[dict[str, Any]] = list(step.history_events)
@@ -179,5 +189,10 @@ def run(machine: asl.CompiledMachine, input_: Any, *, machine_type: str = "STAND
         state = step.state
         history.extend(step.history_events)
     status = asl.execution_status(state)
-    return Outcome(status=status["status"], output=status["output"], error=status["error"],
-                   cause=status["cause"], history=history)
+    return Outcome(
+        status=status["status"],
+        output=status["output"],
+        error=status["error"],
+        cause=status["cause"],
+        history=history,
+    )

@@ -23,25 +23,29 @@ CASES = load_cases("cases")
 SERVICE_CASES = load_cases("needs_services")
 VALIDATE_CASES = load_cases("validate")
 
-_S3_READER = ("distributed Map ItemReader/ItemBatcher/ResultWriter over S3 is not in the pure "
-              "core yet (it needs a ReadItems/WriteResults command the runtime carries out)")
-_REDACTION = ("recorder artifact: the expected output redacts a value (table name, queue URL, "
-              "function name) that the recorded input keeps verbatim")
+_S3_READER = (
+    "distributed Map ItemReader/ItemBatcher/ResultWriter over S3 is not in the pure "
+    "core yet (it needs a ReadItems/WriteResults command the runtime carries out)"
+)
+_REDACTION = (
+    "recorder artifact: the expected output redacts a value (table name, queue URL, "
+    "function name) that the recorded input keeps verbatim"
+)
 _ACTIVITY = "needs the activity service: the runtime fails a task on a deleted activity"
 
 # Known gaps: case name -> reason. Must only shrink (xfail_strict).
 XFAIL: dict[str, str] = {
-    "activities/test_activities::TestActivities::test_activity_task_on_deleted": _ACTIVITY,  # noqa: E501
+    "activities/test_activities::TestActivities::test_activity_task_on_deleted": _ACTIVITY,
     "assign/test_assign_reference_variables::TestAssignReferenceVariables::test_reference_in_map_state_max_items_path[MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH]": _S3_READER,  # noqa: E501
     "assign/test_assign_reference_variables::TestAssignReferenceVariables::test_reference_in_map_state_max_items_path[MAP_STATE_REFERENCE_IN_MAX_PER_BATCH_PATH]": _S3_READER,  # noqa: E501
     "callback/test_callback::TestCallback::test_sqs_failure_in_wait_for_task_tok_no_error_field[SQS_PARALLEL_WAIT_FOR_TASK_TOKEN]": _REDACTION,  # noqa: E501
-    "context_object/test_context_object::TestSnfBase::test_result_selector": _REDACTION,  # noqa: E501
-    "error_handling/test_aws_sdk::TestAwsSdk::test_no_such_bucket": _REDACTION,  # noqa: E501
+    "context_object/test_context_object::TestSnfBase::test_result_selector": _REDACTION,
+    "error_handling/test_aws_sdk::TestAwsSdk::test_no_such_bucket": _REDACTION,
     "local_mocking/test_base_callbacks::TestBaseScenarios::test_sqs_wait_for_task_token_task_failure": _REDACTION,  # noqa: E501
     "outputdecl/test_output::TestArgumentsBase::test_base_task_lambda[BASE_TASK_LAMBDA]": _REDACTION,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_batching_base_json_max_per_batch_jsonata": _S3_READER,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_csv_headers_decl": _S3_READER,  # noqa: E501
-    "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_json": _S3_READER,  # noqa: E501
+    "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_json": _S3_READER,
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_json_max_items": _S3_READER,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_json_max_items_jsonata": _S3_READER,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_base_json_with_items_path[INVALID_ITEMS_PATH]": _S3_READER,  # noqa: E501
@@ -54,7 +58,7 @@ XFAIL: dict[str, str] = {
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_csv_max_items_paths[100000001]": _S3_READER,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_csv_max_items_paths[2]": _S3_READER,  # noqa: E501
     "scenarios/test_base_scenarios::TestBaseScenarios::test_map_item_reader_json_no_json_list_object": _S3_READER,  # noqa: E501
-    "scenarios/test_base_scenarios::TestBaseScenarios::test_map_state_result_writer": _S3_READER,  # noqa: E501
+    "scenarios/test_base_scenarios::TestBaseScenarios::test_map_state_result_writer": _S3_READER,
     "services/test_aws_sdk_task_service::TestTaskServiceAwsSdk::test_dynamodb_put_delete_item": _REDACTION,  # noqa: E501
     "services/test_aws_sdk_task_service::TestTaskServiceAwsSdk::test_dynamodb_put_get_item": _REDACTION,  # noqa: E501
     "services/test_aws_sdk_task_service::TestTaskServiceAwsSdk::test_dynamodb_put_update_get_item": _REDACTION,  # noqa: E501
@@ -74,8 +78,9 @@ def _param(case: dict[str, Any]) -> Any:
 def _execute(case: dict[str, Any], outcomes: list[tuple[str, Any]] | None) -> Outcome:
     machine_type = case.get("state_machine_type") or "STANDARD"
     try:
-        machine = asl.compile_definition(replace_stubs(case["definition"]),
-                                         machine_type=machine_type)
+        machine = asl.compile_definition(
+            replace_stubs(case["definition"]), machine_type=machine_type
+        )
     except asl.DefinitionError as exc:
         return Outcome(status="INVALID_DEFINITION", error=exc.error_code, cause=str(exc))
     input_ = case.get("input")
@@ -84,8 +89,13 @@ def _execute(case: dict[str, Any], outcomes: list[tuple[str, Any]] | None) -> Ou
             input_ = asl.check_execution_input(case["input_text"])
         except asl.ExecutionInputError as exc:
             return Outcome(status="START_REJECTED", error=exc.error_code, cause=str(exc))
-    return run(machine, input_, machine_type=machine_type, task_outcomes=outcomes,
-               sync="express_sync" in (case.get("features") or []))
+    return run(
+        machine,
+        input_,
+        machine_type=machine_type,
+        task_outcomes=outcomes,
+        sync="express_sync" in (case.get("features") or []),
+    )
 
 
 def _redact(value: Any, path: str, token: str) -> Any:
@@ -188,6 +198,5 @@ def test_service_case_replayed(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", [_param(c) for c in VALIDATE_CASES])
 def test_validate_case(case: dict[str, Any]) -> None:
     args = case.get("validate_arguments") or {}
-    result = asl.validate_definition(case["definition"],
-                                     machine_type=args.get("type", "STANDARD"))
+    result = asl.validate_definition(case["definition"], machine_type=args.get("type", "STANDARD"))
     assert result.to_wire() == case["expected"]

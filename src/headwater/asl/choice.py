@@ -53,7 +53,7 @@ COMPARATORS["BooleanEquals"] = _cmp("Boolean", "Equals")
 
 
 def compile_string_matches(pattern: str) -> re.Pattern[str]:
-    """Compile a StringMatches pattern: ``*`` is any run of characters; ``\\*``, ``\\\\`` escape."""
+    r"""Compile a StringMatches pattern: ``*`` is any run of characters; ``\*``, ``\\`` escape."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -108,7 +108,8 @@ class ChoiceRule:
                 raise ctx.query_error(
                     f"The JSONata expression '{text}' specified for the field 'Condition' "
                     f"returned an unexpected result type. Expected 'boolean', but was "
-                    f"'{type(value).__name__}' for value: {value}")
+                    f"'{type(value).__name__}' for value: {value}"
+                )
             return value
         if op == "And":
             return all(child.evaluate(ctx, doc) for child in self.children)
@@ -123,7 +124,8 @@ class ChoiceRule:
         if value is NOT_FOUND:
             raise ctx.runtime_error(
                 f"Invalid path '{self.variable.text}': The choice state's condition path "
-                f"references an invalid value.")
+                f"references an invalid value."
+            )
         if op in IS_TESTS:
             return _is_test(op, value) is bool(self.operand)
         if op == "StringMatches":
@@ -135,6 +137,7 @@ class ChoiceRule:
             if other is NOT_FOUND:
                 raise ctx.runtime_error(
                     f"Invalid path '{self.operand_path.text}': The choice state's condition "
-                    f"path references an invalid value.")
+                    f"path references an invalid value."
+                )
             return COMPARATORS[op[:-4]](value, other)
         return COMPARATORS[op](value, self.operand)

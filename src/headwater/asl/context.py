@@ -30,9 +30,12 @@ class EvalContext:
 
     def failure(self, error: str, message: str) -> StatesFailure:
         """A failure whose cause is prefixed as AWS prefixes state-evaluation errors."""
-        return StatesFailure(error, f"An error occurred while executing the state "
-                                    f"'{self.state_name}' (entered at the event id "
-                                    f"#{self.entered_event_id}). {message}")
+        return StatesFailure(
+            error,
+            f"An error occurred while executing the state "
+            f"'{self.state_name}' (entered at the event id "
+            f"#{self.entered_event_id}). {message}",
+        )
 
     def runtime_error(self, message: str) -> StatesFailure:
         """A States.Runtime failure with AWS's prefix."""
@@ -61,7 +64,8 @@ class EvalContext:
             source = self.context if path.root is PathRoot.CONTEXT else doc
             raise self.runtime_error(
                 f"The JSONPath '{path.text}' specified for the field '{field_name}' could not "
-                f"be found in the input '{dumps(source)}'")
+                f"be found in the input '{dumps(source)}'"
+            )
         return value
 
     def resolve_plain(self, path: JsonPath, doc: Any) -> Any:
@@ -69,5 +73,6 @@ class EvalContext:
         value = self.lookup(path, doc)
         if value is NOT_FOUND:
             raise self.runtime_error(
-                f"Invalid path '{path.text}' : No results for path: {path.canonical}")
+                f"Invalid path '{path.text}' : No results for path: {path.canonical}"
+            )
         return value

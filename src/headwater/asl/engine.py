@@ -76,8 +76,13 @@ class Engine:
         out.extend(self.commands)
         return tuple(out)
 
-    def emit(self, frame: Frame | None, type_: str, key: str | None = None,
-             details: dict[str, Any] | None = None) -> int:
+    def emit(
+        self,
+        frame: Frame | None,
+        type_: str,
+        key: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
         """Append a history event chained after ``frame``'s previous event; return its id."""
         if frame is not None and frame.get("silent"):
             frame["lseq"] = frame.get("lseq", 0) + 1
@@ -85,8 +90,12 @@ class Engine:
         self.s["seq"] += 1
         eid: int = self.s["seq"]
         prev = frame["prev"] if frame is not None else self.s.get("prev", 0)
-        event: dict[str, Any] = {"id": eid, "previousEventId": prev, "timestamp": self.now,
-                                 "type": type_}
+        event: dict[str, Any] = {
+            "id": eid,
+            "previousEventId": prev,
+            "timestamp": self.now,
+            "type": type_,
+        }
         if key is not None:
             event[key] = details if details is not None else {}
         self.events.append(event)
@@ -100,8 +109,10 @@ class Engine:
     def context_object(self, frame: Frame, state: State) -> dict[str, Any]:
         """The context object ``$$`` for ``state`` running in ``frame``."""
         ctx = dict(self.s["context"])
-        ctx["State"] = {"EnteredTime": format_timestamp(frame.get("enteredAt", self.now)),
-                        "Name": state.name}
+        ctx["State"] = {
+            "EnteredTime": format_timestamp(frame.get("enteredAt", self.now)),
+            "Name": state.name,
+        }
         if state.type is StateType.TASK:
             ctx["State"]["RetryCount"] = frame.get("attempt", 0)
         token = (frame.get("wait") or {}).get("token")
@@ -111,24 +122,49 @@ class Engine:
 
     def eval_context(self, frame: Frame, state: State) -> EvalContext:
         """A fresh evaluation context for ``state``."""
-        return EvalContext(state_name=state.name, entered_event_id=frame.get("entered", 0),
-                           context=self.context_object(frame, state),
-                           variables=frame["vars"], entropy=self.rng, now=self.now,
-                           state_input=frame["input"])
+        return EvalContext(
+            state_name=state.name,
+            entered_event_id=frame.get("entered", 0),
+            context=self.context_object(frame, state),
+            variables=frame["vars"],
+            entropy=self.rng,
+            now=self.now,
+            state_input=frame["input"],
+        )
 
     def state_of(self, frame: Frame) -> State:
         """The compiled state ``frame`` is at."""
         return self.machine.blocks[frame["block"]].states[frame["name"]]
 
     # ------------------------------------------------------------------ frames
-    def new_frame(self, *, block: str, name: str, input_: Any, parent: str | None, slot: int,
-                  variables: dict[str, Any], silent: bool = False, prev: int = 0,
-                  on_start: list[Any] | None = None) -> str:
+    def new_frame(
+        self,
+        *,
+        block: str,
+        name: str,
+        input_: Any,
+        parent: str | None,
+        slot: int,
+        variables: dict[str, Any],
+        silent: bool = False,
+        prev: int = 0,
+        on_start: list[Any] | None = None,
+    ) -> str:
         """Create a frame at state ``name`` of ``block`` and queue it."""
         fid = self.new_id("f")
-        frame: Frame = {"id": fid, "block": block, "name": name, "input": input_,
-                        "parent": parent, "slot": slot, "vars": variables, "prev": prev,
-                        "retries": {}, "attempt": 0, "wait": None}
+        frame: Frame = {
+            "id": fid,
+            "block": block,
+            "name": name,
+            "input": input_,
+            "parent": parent,
+            "slot": slot,
+            "vars": variables,
+            "prev": prev,
+            "retries": {},
+            "attempt": 0,
+            "wait": None,
+        }
         if silent:
             frame["silent"] = True
         if on_start is not None:
@@ -151,19 +187,24 @@ class Engine:
                 self.emit(frame, start[0], start[1], start[2])
             self.enter(frame)
             if self.s.get("historyExceeded"):
-                self.fail_execution(Failure(
-                    error=StatesError.RUNTIME,
-                    cause=f"The execution reached the maximum number of history events "
-                          f"({HISTORY_LIMIT})."))
+                self.fail_execution(
+                    Failure(
+                        error=StatesError.RUNTIME,
+                        cause=f"The execution reached the maximum number of history events "
+                        f"({HISTORY_LIMIT}).",
+                    )
+                )
 
     def enter(self, frame: Frame) -> None:
         """Enter the frame's current state and execute it."""
         state = self.state_of(frame)
         text, details = _details(frame["input"])
-        frame["entered"] = self.emit(frame, f"{state.type}StateEntered",
-                                     "stateEnteredEventDetails",
-                                     {"name": state.name, "input": text,
-                                      "inputDetails": details})
+        frame["entered"] = self.emit(
+            frame,
+            f"{state.type}StateEntered",
+            "stateEnteredEventDetails",
+            {"name": state.name, "input": text, "inputDetails": details},
+        )
         frame["enteredAt"] = self.now
         frame["retries"] = {}
         frame["attempt"] = 0
@@ -176,16 +217,28 @@ class Engine:
         except StatesFailure as exc:
             self.state_failed(frame, state, exc.failure, location=getattr(exc, "location", None))
 
-    def exit_state(self, frame: Frame, state: State, output: Any, *, next_name: str | None,
-                   assigned: dict[str, Any] | None = None) -> None:
+    def exit_state(
+        self,
+        frame: Frame,
+        state: State,
+        output: Any,
+        *,
+        next_name: str | None,
+        assigned: dict[str, Any] | None = None,
+    ) -> None:
         """Leave ``state`` with ``output``: variables, Exited event, then transition."""
         text = dumps(output)
         if len(text) > PAYLOAD_LIMIT // 4 and len(text.encode("utf-8")) > PAYLOAD_LIMIT:
-            raise StatesFailure(StatesError.DATA_LIMIT_EXCEEDED,
-                                f"The state/task '{state.name}' returned a result with a size "
-                                f"exceeding the maximum number of bytes service limit.")
-        details: dict[str, Any] = {"name": state.name, "output": text,
-                                   "outputDetails": {"truncated": False}}
+            raise StatesFailure(
+                StatesError.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{state.name}' returned a result with a size "
+                f"exceeding the maximum number of bytes service limit.",
+            )
+        details: dict[str, Any] = {
+            "name": state.name,
+            "output": text,
+            "outputDetails": {"truncated": False},
+        }
         if assigned:
             new_vars = dict(frame["vars"])
             new_vars.update(assigned)
@@ -223,7 +276,9 @@ class Engine:
         if parent is not None:
             state = self.state_of(frame)
             if (parent.get("wait") or {}).get("kind") == "parallel" and state.type not in (
-                    StateType.FAIL, StateType.SUCCEED):
+                StateType.FAIL,
+                StateType.SUCCEED,
+            ):
                 # AWS reports the branch's failing state as aborted.
                 self.emit(frame, f"{state.type}StateAborted")
             self.executors.child_failed(self, parent, frame, failure)
@@ -260,26 +315,42 @@ class Engine:
             self.emit(frame, f"{state.type}StateAborted")
         self.drop_frame(fid)
 
-    def state_failed(self, frame: Frame, state: State, failure: Failure, *,
-                     location: str | None = None, from_children: bool = False) -> None:
+    def state_failed(
+        self,
+        frame: Frame,
+        state: State,
+        failure: Failure,
+        *,
+        location: str | None = None,
+        from_children: bool = False,
+    ) -> None:
         """``state`` failed: EvaluationFailed if due, then Retry, Catch or propagate."""
         if failure.error == StatesError.QUERY_EVALUATION_ERROR and not from_children:
-            details: dict[str, Any] = {"cause": failure.cause, "error": failure.error,
-                                       "state": state.name}
+            details: dict[str, Any] = {
+                "cause": failure.cause,
+                "error": failure.error,
+                "state": state.name,
+            }
             if location:
                 details["location"] = location
             self.emit(frame, "EvaluationFailed", "evaluationFailedEventDetails", details)
         state_failed_event = isinstance(state, MapState | ParallelState) and (
-            from_children or failure.error == StatesError.QUERY_EVALUATION_ERROR)
-        self.executors.handle_failure(self, frame, state, failure,
-                                      state_failed_event=state_failed_event)
+            from_children or failure.error == StatesError.QUERY_EVALUATION_ERROR
+        )
+        self.executors.handle_failure(
+            self, frame, state, failure, state_failed_event=state_failed_event
+        )
 
     # ------------------------------------------------------------------ execution end
     def succeed_execution(self, output: Any, frame: Frame | None = None) -> None:
         """End the execution with ``output``."""
         text, details = _details(output)
-        self.emit(frame, "ExecutionSucceeded", "executionSucceededEventDetails",
-                  {"output": text, "outputDetails": details})
+        self.emit(
+            frame,
+            "ExecutionSucceeded",
+            "executionSucceededEventDetails",
+            {"output": text, "outputDetails": details},
+        )
         self.s["status"] = "SUCCEEDED"
         self.s["output"] = output
         self._close()
@@ -290,8 +361,7 @@ class Engine:
         cause = failure.cause
         if failure.error == StatesError.TIMEOUT and not cause:
             cause = None  # the empty Cause of a timeout is not shown on the execution
-        details = {k: v for k, v in (("error", failure.error), ("cause", cause))
-                   if v is not None}
+        details = {k: v for k, v in (("error", failure.error), ("cause", cause)) if v is not None}
         self.emit(frame, "ExecutionFailed", "executionFailedEventDetails", details)
         self.s["status"] = "FAILED"
         self.s["error"], self.s["cause"] = failure.error, cause

@@ -101,8 +101,9 @@ class DefinitionError(AslError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
         first = diagnostics[0]
-        super().__init__(f"Invalid State Machine Definition: '{first.code}: {first.message} "
-                         f"at {first.location}'")
+        super().__init__(
+            f"Invalid State Machine Definition: '{first.code}: {first.message} at {first.location}'"
+        )
 
     @property
     def error_code(self) -> str:

@@ -7,6 +7,7 @@ leaves it (``engine.exit_state``), blocks it on a task / timer / child frames, o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,6 @@ from headwater.asl.model import (
     QueryLanguage,
     State,
     StateType,
-    SucceedState,
     TaskState,
     WaitState,
 )
@@ -61,8 +61,15 @@ def _assign(state_assign: Any, ctx: EvalContext, doc: Any) -> dict[str, Any] | N
     return value if isinstance(value, dict) else None
 
 
-def _finish(engine: Engine, frame: Frame, state: State, ctx: EvalContext, result: Any, *,
-            next_name: str | None) -> None:
+def _finish(
+    engine: Engine,
+    frame: Frame,
+    state: State,
+    ctx: EvalContext,
+    result: Any,
+    *,
+    next_name: str | None,
+) -> None:
     """Apply the result pipeline of a state that produced ``result`` and leave it."""
     raw = frame["input"]
     if _jsonata(state):
@@ -117,8 +124,15 @@ def run_succeed(engine: Engine, frame: Frame, state: State) -> None:
     engine.exit_state(frame, state, output, next_name=None)
 
 
-def _fail_field(ctx: EvalContext, raw: Any, literal: str | None, path: Any, call: Any,
-                expr: JsonataTemplate | None, field_name: str) -> str | None:
+def _fail_field(
+    ctx: EvalContext,
+    raw: Any,
+    literal: str | None,
+    path: Any,
+    call: Any,
+    expr: JsonataTemplate | None,
+    field_name: str,
+) -> str | None:
     if literal is not None:
         return literal
     if expr is not None:
@@ -137,10 +151,24 @@ def run_fail(engine: Engine, frame: Frame, state: State) -> None:
     assert isinstance(state, FailState)
     ctx = engine.eval_context(frame, state)
     raw = frame["input"]
-    error = _fail_field(ctx, raw, state.error, state.error_path, state.error_intrinsic,
-                        state.error_expression, "Error")
-    cause = _fail_field(ctx, raw, state.cause, state.cause_path, state.cause_intrinsic,
-                        state.cause_expression, "Cause")
+    error = _fail_field(
+        ctx,
+        raw,
+        state.error,
+        state.error_path,
+        state.error_intrinsic,
+        state.error_expression,
+        "Error",
+    )
+    cause = _fail_field(
+        ctx,
+        raw,
+        state.cause,
+        state.cause_path,
+        state.cause_intrinsic,
+        state.cause_expression,
+        "Cause",
+    )
     engine.frame_failed(frame, Failure(error=error, cause=cause))
 
 
@@ -157,19 +185,23 @@ def run_choice(engine: Engine, frame: Frame, state: State) -> None:
         if rule.evaluate(ctx, effective):
             assign_src = rule.assign if rule.assign is not None else None
             output_src = rule.output if rule.output is not None else state.output
-            _leave_choice(engine, frame, state, ctx, effective, rule.next, assign_src,
-                          output_src)
+            _leave_choice(engine, frame, state, ctx, effective, rule.next, assign_src, output_src)
             return
     if state.default is None:
-        raise StatesFailure(StatesError.NO_CHOICE_MATCHED,
-                            f"No Matches! for state '{state.name}'")
-    _leave_choice(engine, frame, state, ctx, effective, state.default, state.assign,
-                  state.output)
+        raise StatesFailure(StatesError.NO_CHOICE_MATCHED, f"No Matches! for state '{state.name}'")
+    _leave_choice(engine, frame, state, ctx, effective, state.default, state.assign, state.output)
 
 
-def _leave_choice(engine: Engine, frame: Frame, state: ChoiceState, ctx: EvalContext,
-                  effective: Any, next_name: str | None, assign_src: Any,
-                  output_src: JsonataTemplate | None) -> None:
+def _leave_choice(
+    engine: Engine,
+    frame: Frame,
+    state: ChoiceState,
+    ctx: EvalContext,
+    effective: Any,
+    next_name: str | None,
+    assign_src: Any,
+    output_src: JsonataTemplate | None,
+) -> None:
     assigned = _assign(assign_src, ctx, effective)
     if _jsonata(state):
         output = output_src.evaluate(ctx) if output_src is not None else frame["input"]
@@ -192,20 +224,24 @@ def _wait_seconds(state: WaitState, ctx: EvalContext, doc: Any) -> float:
             raise ctx.query_error(
                 f"The JSONata expression '{src.expression.expression_text}' specified for the "
                 f"field 'Seconds' returned an unexpected result type. Expected 'integer', but "
-                f"was '{json_type_name(value)}' for value: {dumps(value)}")
+                f"was '{json_type_name(value)}' for value: {dumps(value)}"
+            )
         return float(value)
     assert src.path is not None
     value = ctx.lookup(src.path, doc)
     text = src.path.text
     if value is NOT_FOUND:
-        raise ctx.runtime_error(f"The SecondsPath parameter does not reference an input "
-                                f"value: {text}")
+        raise ctx.runtime_error(
+            f"The SecondsPath parameter does not reference an input value: {text}"
+        )
     if not is_number(value) or not float(value).is_integer():
-        raise ctx.runtime_error(f"The SecondsPath parameter cannot be parsed as a long value: "
-                                f"{text} == {dumps(value)}")
+        raise ctx.runtime_error(
+            f"The SecondsPath parameter cannot be parsed as a long value: {text} == {dumps(value)}"
+        )
     if value < 0:
-        raise ctx.runtime_error(f"The SecondsPath parameter references a negative value: "
-                                f"{text} == {dumps(value)}")
+        raise ctx.runtime_error(
+            f"The SecondsPath parameter references a negative value: {text} == {dumps(value)}"
+        )
     return float(value)
 
 
@@ -220,17 +256,21 @@ def _wait_deadline(state: WaitState, ctx: EvalContext, doc: Any, now: float) -> 
         value = state.timestamp_expression.evaluate(ctx)
         stamp = parse_timestamp(value)
         if stamp is None:
-            raise ctx.query_error(f"The Timestamp field cannot be parsed as an ISO-8601 "
-                                  f"extended offset date-time format string: {value}")
+            raise ctx.query_error(
+                f"The Timestamp field cannot be parsed as an ISO-8601 "
+                f"extended offset date-time format string: {value}"
+            )
         return stamp
     assert state.timestamp_path is not None
     value = ctx.lookup(state.timestamp_path, doc)
     stamp = parse_timestamp(value)
     if stamp is None:
         shown = value if isinstance(value, str) else dumps(value)
-        raise ctx.runtime_error(f"The TimestampPath parameter does not reference a valid "
-                                f"ISO-8601 extended offset date-time format string: "
-                                f"{state.timestamp_path.text} == {shown}")
+        raise ctx.runtime_error(
+            f"The TimestampPath parameter does not reference a valid "
+            f"ISO-8601 extended offset date-time format string: "
+            f"{state.timestamp_path.text} == {shown}"
+        )
     return stamp
 
 
@@ -258,8 +298,9 @@ def wait_over(engine: Engine, frame: Frame) -> None:
     wait = frame["wait"]
     engine.waits.pop(wait.get("timer", ""), None)
     try:
-        engine.exit_state(frame, state, wait["output"], next_name=_next(state),
-                          assigned=wait["assigned"])
+        engine.exit_state(
+            frame, state, wait["output"], next_name=_next(state), assigned=wait["assigned"]
+        )
     except StatesFailure as exc:
         engine.state_failed(frame, state, exc.failure)
 
@@ -278,8 +319,10 @@ def _number(src: NumberSource | None, ctx: EvalContext, doc: Any) -> float | Non
         assert src.path is not None
         value = ctx.resolve_plain(src.path, doc)
     if not is_number(value) or value <= 0:
-        raise ctx.runtime_error(f"The {src.field_name} field refers to value {dumps(value)} "
-                                f"which is not a valid positive integer")
+        raise ctx.runtime_error(
+            f"The {src.field_name} field refers to value {dumps(value)} "
+            f"which is not a valid positive integer"
+        )
     return float(value)
 
 
@@ -319,28 +362,40 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
     heartbeat = _number(state.heartbeat, ctx, doc)
     token = frame["wait"]["token"]
     family, rtype, rname = resource_parts(state.resource)
-    frame["wait"] = {"kind": "task", "token": token, "family": family, "rtype": rtype,
-                     "rname": rname}
+    frame["wait"] = {
+        "kind": "task",
+        "token": token,
+        "family": family,
+        "rtype": rtype,
+        "rname": rname,
+    }
     engine.waits[token] = frame["id"]
     text = dumps(params)
     if family == "lambda":
-        details: dict[str, Any] = {"resource": state.resource, "input": text,
-                                   "inputDetails": {"truncated": False}}
+        details: dict[str, Any] = {
+            "resource": state.resource,
+            "input": text,
+            "inputDetails": {"truncated": False},
+        }
         if timeout is not None:
             details["timeoutInSeconds"] = int(timeout)
-        engine.emit(frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails",
-                    details)
+        engine.emit(
+            frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
+        )
     elif family == "activity":
-        details = {"resource": state.resource, "input": text,
-                   "inputDetails": {"truncated": False}}
+        details = {"resource": state.resource, "input": text, "inputDetails": {"truncated": False}}
         if timeout is not None:
             details["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
             details["heartbeatInSeconds"] = int(heartbeat)
         engine.emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
     else:
-        details = {"resource": rname, "resourceType": rtype,
-                   "region": engine.s["info"]["region"], "parameters": text}
+        details = {
+            "resource": rname,
+            "resourceType": rtype,
+            "region": engine.s["info"]["region"],
+            "parameters": text,
+        }
         if timeout is not None:
             details["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
@@ -351,10 +406,18 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
     if heartbeat is not None:
         engine.start_timer(frame, engine.now + heartbeat, "hbTimer")
         frame["wait"]["heartbeat"] = heartbeat
-    engine.commands.append(InvokeTask(token=token, resource=state.resource, parameters=params,
-                                      state_name=state.name, attempt=frame.get("attempt", 0),
-                                      timeout_seconds=timeout, heartbeat_seconds=heartbeat,
-                                      credentials=state.credentials))
+    engine.commands.append(
+        InvokeTask(
+            token=token,
+            resource=state.resource,
+            parameters=params,
+            state_name=state.name,
+            attempt=frame.get("attempt", 0),
+            timeout_seconds=timeout,
+            heartbeat_seconds=heartbeat,
+            credentials=state.credentials,
+        )
+    )
 
 
 _TASK_EVENTS = {
@@ -397,13 +460,14 @@ def task_result(engine: Engine, frame: Frame, output: Any) -> None:
     wait = frame["wait"]
     if len(text.encode("utf-8")) > PAYLOAD_LIMIT:
         name = wait["rtype"] if wait["family"] == "task" else state.resource  # type: ignore[attr-defined]
-        failure = Failure(error=StatesError.DATA_LIMIT_EXCEEDED,
-                          cause=f"The state/task '{name}' returned a result with a size "
-                                f"exceeding the maximum number of bytes service limit.")
+        failure = Failure(
+            error=StatesError.DATA_LIMIT_EXCEEDED,
+            cause=f"The state/task '{name}' returned a result with a size "
+            f"exceeding the maximum number of bytes service limit.",
+        )
         task_error(engine, frame, failure)
         return
-    task_event(engine, frame, "Succeeded", {"output": text, "outputDetails": {"truncated":
-                                                                               False}})
+    task_event(engine, frame, "Succeeded", {"output": text, "outputDetails": {"truncated": False}})
     ctx = engine.eval_context(frame, state)
     try:
         _finish(engine, frame, state, ctx, output, next_name=_next(state))
@@ -415,8 +479,7 @@ def task_error(engine: Engine, frame: Frame, failure: Failure, *, timed_out: boo
     """The integration failed (or timed out)."""
     state = engine.state_of(frame)
     _stop_task_timers(engine, frame)
-    details = {k: v for k, v in (("error", failure.error), ("cause", failure.cause))
-               if v}
+    details = {k: v for k, v in (("error", failure.error), ("cause", failure.cause)) if v}
     task_event(engine, frame, "TimedOut" if timed_out else "Failed", details)
     if timed_out:
         from headwater.asl.protocol import CancelTask
@@ -429,8 +492,14 @@ def task_error(engine: Engine, frame: Frame, failure: Failure, *, timed_out: boo
 # ---------------------------------------------------------------------- Retry / Catch
 
 
-def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure, *,
-                   state_failed_event: bool = False) -> None:
+def handle_failure(
+    engine: Engine,
+    frame: Frame,
+    state: State,
+    failure: Failure,
+    *,
+    state_failed_event: bool = False,
+) -> None:
     """Apply the state's Retry, then Catch; otherwise fail the frame.
 
     ``state_failed_event`` asks for Map/ParallelStateFailed once no retry happens.
@@ -460,12 +529,12 @@ def handle_failure(engine: Engine, frame: Frame, state: State, failure: Failure,
         if _jsonata(state):
             ctx.error_output = error_output
             assigned = _assign(catcher.assign, ctx, error_output)
-            output = (catcher.output.evaluate(ctx) if catcher.output is not None
-                      else error_output)
+            output = catcher.output.evaluate(ctx) if catcher.output is not None else error_output
         else:
             assigned = _assign(catcher.assign, ctx, error_output)
-            output = merge_result(catcher.result_path, catcher.result_path_null, ctx, raw,
-                                  error_output)
+            output = merge_result(
+                catcher.result_path, catcher.result_path_null, ctx, raw, error_output
+            )
         engine.exit_state(frame, state, output, next_name=catcher.next, assigned=assigned)
     except StatesFailure as exc:
         engine.frame_failed(frame, exc.failure)
@@ -491,26 +560,40 @@ def run_parallel(engine: Engine, frame: Frame, state: State) -> None:
         branch_input = state.arguments.evaluate(ctx) if state.arguments is not None else raw
     else:
         effective = apply_input_path(state, ctx, raw)
-        branch_input = (state.parameters.evaluate(ctx, effective)
-                        if state.parameters is not None else effective)
+        branch_input = (
+            state.parameters.evaluate(ctx, effective) if state.parameters is not None else effective
+        )
     engine.emit(frame, "ParallelStateStarted")
     children = []
     base = frame["prev"]
     for i, branch in enumerate(state.branches):
         key = f"{frame['block']}/{state.name}/{i}"
-        children.append(engine.new_frame(block=key, name=branch.start_at, input_=branch_input,
-                                         parent=frame["id"], slot=i,
-                                         variables=dict(frame["vars"]), prev=base,
-                                         silent=bool(frame.get("silent"))))
-    frame["wait"] = {"kind": "parallel", "children": children,
-                     "results": [None] * len(children), "left": len(children)}
+        children.append(
+            engine.new_frame(
+                block=key,
+                name=branch.start_at,
+                input_=branch_input,
+                parent=frame["id"],
+                slot=i,
+                variables=dict(frame["vars"]),
+                prev=base,
+                silent=bool(frame.get("silent")),
+            )
+        )
+    frame["wait"] = {
+        "kind": "parallel",
+        "children": children,
+        "results": [None] * len(children),
+        "left": len(children),
+    }
 
 
 # ---------------------------------------------------------------------- Map
 
 
-def _int_field(src: NumberSource | None, ctx: EvalContext, doc: Any, *,
-               allow_float: bool = False) -> float | None:
+def _int_field(
+    src: NumberSource | None, ctx: EvalContext, doc: Any, *, allow_float: bool = False
+) -> float | None:
     if src is None:
         return None
     if src.value is not None:
@@ -522,16 +605,16 @@ def _int_field(src: NumberSource | None, ctx: EvalContext, doc: Any, *,
         value = ctx.lookup(src.path, doc)
     if isinstance(value, str):
         # AWS reads numeric strings in these fields.
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value) if allow_float else int(value)
-        except ValueError:
-            pass
     ok = is_number(value) and (allow_float or float(value).is_integer())
     if not ok:
         shown = value if isinstance(value, str) else dumps(value)
         where = src.path.text if src.path is not None else src.field_name
-        raise ctx.runtime_error(f"The {src.field_name} field refers to value \"{shown}\" "
-                                f"which is not a valid integer: {where}")
+        raise ctx.runtime_error(
+            f'The {src.field_name} field refers to value "{shown}" '
+            f"which is not a valid integer: {where}"
+        )
     return float(value) if allow_float else int(value)
 
 
@@ -548,33 +631,47 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
                 raise ctx.query_error(
                     f"The JSONata expression '{state.items.expression_text}' specified for the "
                     f"field 'Items' returned an unexpected result type. Expected 'array', but "
-                    f"was '{json_type_name(items)}' for value: {dumps(items)}")
+                    f"was '{json_type_name(items)}' for value: {dumps(items)}"
+                )
         else:
             items = raw
     else:
         effective = apply_input_path(state, ctx, raw)
-        items = (ctx.resolve_plain(state.items_path, effective)
-                 if state.items_path is not None else effective)
+        items = (
+            ctx.resolve_plain(state.items_path, effective)
+            if state.items_path is not None
+            else effective
+        )
     if not isinstance(items, list):
         raise ctx.query_error(f"Map state input must be an array but was: {dumps(items)}")
     limit = _int_field(state.max_concurrency, ctx, effective) or 0
     engine.emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
     tolerated_count = _int_field(state.tolerated_failure_count, ctx, effective)
-    tolerated_pct = _int_field(state.tolerated_failure_percentage, ctx, effective,
-                               allow_float=True)
+    tolerated_pct = _int_field(state.tolerated_failure_percentage, ctx, effective, allow_float=True)
     if tolerated_pct is not None and not 0 <= tolerated_pct <= 100:
         raise ctx.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
     inputs = [_select_item(state, ctx, effective, i, item) for i, item in enumerate(items)]
-    wait: dict[str, Any] = {"kind": "map", "inputs": inputs, "next": 0, "running": 0,
-                            "done": 0, "failed": 0, "children": [],
-                            "results": [None] * len(items), "limit": int(limit),
-                            "tolCount": tolerated_count, "tolPct": tolerated_pct}
+    wait: dict[str, Any] = {
+        "kind": "map",
+        "inputs": inputs,
+        "next": 0,
+        "running": 0,
+        "done": 0,
+        "failed": 0,
+        "children": [],
+        "results": [None] * len(items),
+        "limit": int(limit),
+        "tolCount": tolerated_count,
+        "tolPct": tolerated_pct,
+    }
     frame["wait"] = wait
     if state.distributed:
         label = state.label or state.name
         info = engine.s["info"]
-        arn = (f"arn:aws:states:{info['region']}:{info['account']}:mapRun:"
-               f"{info['stateMachineName']}/{label}:{engine.rng.uuid4()}")
+        arn = (
+            f"arn:aws:states:{info['region']}:{info['account']}:mapRun:"
+            f"{info['stateMachineName']}/{label}:{engine.rng.uuid4()}"
+        )
         wait["mapRunArn"] = arn
         engine.emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
     if not items:
@@ -583,8 +680,7 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
     _launch_iterations(engine, frame, state)
 
 
-def _select_item(state: MapState, ctx: EvalContext, effective: Any, index: int,
-                 item: Any) -> Any:
+def _select_item(state: MapState, ctx: EvalContext, effective: Any, index: int, item: Any) -> Any:
     selector = state.item_selector
     if selector is None:
         return item
@@ -605,16 +701,27 @@ def _launch_iterations(engine: Engine, frame: Frame, state: MapState) -> None:
     key = f"{frame['block']}/{state.name}"
     silent = state.distributed or bool(frame.get("silent"))
     while wait["next"] < len(wait["inputs"]) and (
-            wait["limit"] <= 0 or wait["running"] < wait["limit"]):
+        wait["limit"] <= 0 or wait["running"] < wait["limit"]
+    ):
         i = wait["next"]
         wait["next"] += 1
         wait["running"] += 1
-        fid = engine.new_frame(block=key, name=state.processor.start_at,
-                               input_=wait["inputs"][i], parent=frame["id"], slot=i,
-                               variables=dict(frame["vars"]), silent=silent,
-                               on_start=None if silent else [
-                                   "MapIterationStarted", "mapIterationStartedEventDetails",
-                                   {"index": i, "name": state.name}])
+        fid = engine.new_frame(
+            block=key,
+            name=state.processor.start_at,
+            input_=wait["inputs"][i],
+            parent=frame["id"],
+            slot=i,
+            variables=dict(frame["vars"]),
+            silent=silent,
+            on_start=None
+            if silent
+            else [
+                "MapIterationStarted",
+                "mapIterationStartedEventDetails",
+                {"index": i, "name": state.name},
+            ],
+        )
         wait["children"].append(fid)
         wait["inputs"][i] = None
 
@@ -671,8 +778,12 @@ def child_done(engine: Engine, parent: Frame, child: Frame, output: Any) -> None
         return
     assert isinstance(state, MapState)
     if not child.get("silent"):
-        engine.emit(parent, "MapIterationSucceeded", "mapIterationSucceededEventDetails",
-                    {"index": slot, "name": state.name})
+        engine.emit(
+            parent,
+            "MapIterationSucceeded",
+            "mapIterationSucceededEventDetails",
+            {"index": slot, "name": state.name},
+        )
         parent["prev"] = child["prev"]
     wait["running"] -= 1
     wait["done"] += 1
@@ -693,8 +804,12 @@ def child_failed(engine: Engine, parent: Frame, child: Frame, failure: Failure) 
     if wait["kind"] == "map":
         assert isinstance(state, MapState)
         if not child.get("silent"):
-            engine.emit(parent, "MapIterationFailed", "mapIterationFailedEventDetails",
-                        {"index": child["slot"], "name": state.name})
+            engine.emit(
+                parent,
+                "MapIterationFailed",
+                "mapIterationFailedEventDetails",
+                {"index": child["slot"], "name": state.name},
+            )
             parent["prev"] = child["prev"]
         wait["failed"] += 1
         if _tolerated(wait):
@@ -707,13 +822,22 @@ def child_failed(engine: Engine, parent: Frame, child: Frame, failure: Failure) 
                 _launch_iterations(engine, parent, state)
             return
         if state.distributed and (wait["tolCount"] is not None or wait["tolPct"] is not None):
-            failure = Failure(error=StatesError.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                              cause="The specified tolerated failure threshold was exceeded")
+            failure = Failure(
+                error=StatesError.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                cause="The specified tolerated failure threshold was exceeded",
+            )
         engine.cancel_waits(parent)
         if state.distributed:
-            engine.emit(parent, "MapRunFailed", "mapRunFailedEventDetails",
-                        {k: v for k, v in (("error", failure.error), ("cause", failure.cause))
-                         if v is not None})
+            engine.emit(
+                parent,
+                "MapRunFailed",
+                "mapRunFailedEventDetails",
+                {
+                    k: v
+                    for k, v in (("error", failure.error), ("cause", failure.cause))
+                    if v is not None
+                },
+            )
     else:
         engine.cancel_waits(parent)
     parent["wait"] = None
@@ -730,5 +854,3 @@ EXECUTORS: dict[StateType, Callable[[Engine, Frame, State], None]] = {
     StateType.PARALLEL: run_parallel,
     StateType.MAP: run_map,
 }
-
-_unused = (SucceedState,)

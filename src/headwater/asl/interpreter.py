@@ -44,16 +44,19 @@ def check_execution_input(text: str) -> Any:
         value = json.loads(text)
     except (json.JSONDecodeError, TypeError) as exc:
         raise ExecutionInputError(
-            "Invalid State Machine Execution Input: 'Invalid execution input.'") from exc
+            "Invalid State Machine Execution Input: 'Invalid execution input.'"
+        ) from exc
     if len(text.encode("utf-8")) > PAYLOAD_LIMIT:
         raise ExecutionInputError(
             "Invalid State Machine Execution Input: 'The input exceeds the maximum size of "
-            "262144 bytes.'")
+            "262144 bytes.'"
+        )
     return value
 
 
-def start_execution(machine: CompiledMachine, info: ExecutionInfo, input_: Any, *,
-                    time: float, seed: int) -> Step:
+def start_execution(
+    machine: CompiledMachine, info: ExecutionInfo, input_: Any, *, time: float, seed: int
+) -> Step:
     """Create the state of a new execution and run it until it first blocks or ends."""
     state: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -63,12 +66,21 @@ def start_execution(machine: CompiledMachine, info: ExecutionInfo, input_: Any, 
         "ids": 0,
         "rng": [seed, 0],
         "startTime": time,
-        "info": {"region": info.region, "account": info.account,
-                 "stateMachineName": info.state_machine_name,
-                 "executionArn": info.execution_arn, "type": info.machine_type},
+        "info": {
+            "region": info.region,
+            "account": info.account,
+            "stateMachineName": info.state_machine_name,
+            "executionArn": info.execution_arn,
+            "type": info.machine_type,
+        },
         "context": {
-            "Execution": {"Id": info.execution_arn, "Input": input_, "Name": info.name,
-                          "RoleArn": info.role_arn, "StartTime": format_timestamp(time)},
+            "Execution": {
+                "Id": info.execution_arn,
+                "Input": input_,
+                "Name": info.name,
+                "RoleArn": info.role_arn,
+                "StartTime": format_timestamp(time),
+            },
             "StateMachine": {"Id": info.state_machine_arn, "Name": info.state_machine_name},
         },
         "frames": {},
@@ -77,16 +89,21 @@ def start_execution(machine: CompiledMachine, info: ExecutionInfo, input_: Any, 
     if info.redrive_count is not None:
         state["context"]["Execution"]["RedriveCount"] = info.redrive_count
     engine = Engine(machine, state, time)
-    engine.emit(None, "ExecutionStarted", "executionStartedEventDetails",
-                {"input": dumps(input_), "inputDetails": {"truncated": False},
-                 "roleArn": info.role_arn})
+    engine.emit(
+        None,
+        "ExecutionStarted",
+        "executionStartedEventDetails",
+        {"input": dumps(input_), "inputDetails": {"truncated": False}, "roleArn": info.role_arn},
+    )
     state["prev"] = 0
     if machine.timeout_seconds is not None:
         state["timer"] = True
-        engine.commands.append(StartTimer(timer_id=EXECUTION_TIMER,
-                                          deadline=time + machine.timeout_seconds))
-    engine.new_frame(block="", name=machine.root.start_at, input_=input_, parent=None, slot=0,
-                     variables={})
+        engine.commands.append(
+            StartTimer(timer_id=EXECUTION_TIMER, deadline=time + machine.timeout_seconds)
+        )
+    engine.new_frame(
+        block="", name=machine.root.start_at, input_=input_, parent=None, slot=0, variables={}
+    )
     engine.run()
     return Step(state=state, commands=engine.finish())
 
@@ -94,8 +111,9 @@ def start_execution(machine: CompiledMachine, info: ExecutionInfo, input_: Any, 
 def advance(machine: CompiledMachine, state: dict[str, Any], event: Event) -> Step:
     """Apply ``event`` to an execution ``state``; ``state`` itself is left untouched."""
     if state.get("schemaVersion") != SCHEMA_VERSION:
-        raise InterpreterError(f"unsupported execution state version "
-                               f"{state.get('schemaVersion')!r}")
+        raise InterpreterError(
+            f"unsupported execution state version {state.get('schemaVersion')!r}"
+        )
     new_state: dict[str, Any] = json.loads(json.dumps(state))
     if new_state["status"] != "RUNNING":
         return Step(state=new_state, commands=())
@@ -107,8 +125,12 @@ def advance(machine: CompiledMachine, state: dict[str, Any], event: Event) -> St
 
 def execution_status(state: dict[str, Any]) -> dict[str, Any]:
     """Status, output, error and cause of an execution state (what DescribeExecution shows)."""
-    return {"status": state["status"], "output": state.get("output"),
-            "error": state.get("error"), "cause": state.get("cause")}
+    return {
+        "status": state["status"],
+        "output": state.get("output"),
+        "error": state.get("error"),
+        "cause": state.get("cause"),
+    }
 
 
 def _dispatch(engine: Engine, event: Event) -> None:
@@ -118,16 +140,21 @@ def _dispatch(engine: Engine, event: Event) -> None:
     if isinstance(event, TimerFired):
         _timer(engine, event.timer_id)
         return
-    if not isinstance(event, TaskStarted | TaskSubmitted | TaskSucceeded | TaskFailed
-                      | TaskHeartbeat):
+    if not isinstance(
+        event, TaskStarted | TaskSubmitted | TaskSucceeded | TaskFailed | TaskHeartbeat
+    ):
         raise InterpreterError(f"unknown event {type(event).__name__}")
     frame = engine.waiter(event.token)
     wait = frame.get("wait") or {}
     if isinstance(event, TaskStarted):
         task_event(engine, frame, "Started", {})
     elif isinstance(event, TaskSubmitted):
-        task_event(engine, frame, "Submitted", {"output": dumps(event.output),
-                                                "outputDetails": {"truncated": False}})
+        task_event(
+            engine,
+            frame,
+            "Submitted",
+            {"output": dumps(event.output), "outputDetails": {"truncated": False}},
+        )
     elif isinstance(event, TaskHeartbeat):
         old = wait.get("hbTimer")
         if old:
@@ -160,7 +187,6 @@ def _timer(engine: Engine, timer_id: str) -> None:
         is_heartbeat = wait.get("hbTimer") == timer_id
         wait.pop("hbTimer" if is_heartbeat else "timer", None)
         # AWS's error output for a timeout carries an empty Cause.
-        task_error(engine, frame, Failure(error=StatesError.TIMEOUT, cause=""),
-                   timed_out=True)
+        task_error(engine, frame, Failure(error=StatesError.TIMEOUT, cause=""), timed_out=True)
     else:
         engine.waits.pop(timer_id, None)

@@ -31,8 +31,9 @@ def apply_output_path(state: State, ctx: EvalContext, value: Any) -> Any:
     return ctx.resolve_plain(state.output_path, value)
 
 
-def merge_result(path: JsonPath | None, path_null: bool, ctx: EvalContext, raw: Any,
-                 result: Any) -> Any:
+def merge_result(
+    path: JsonPath | None, path_null: bool, ctx: EvalContext, raw: Any, result: Any
+) -> Any:
     """Place ``result`` into ``raw`` as ResultPath says (null: discard, absent: replace)."""
     if path_null:
         return raw
@@ -43,8 +44,9 @@ def merge_result(path: JsonPath | None, path_null: bool, ctx: EvalContext, raw: 
     except KeyError as exc:
         raise StatesFailure(
             StatesError.RESULT_PATH_MATCH_FAILURE,
-            f"Unable to apply ResultPath \"{path.text}\" to input {dumps(raw)} in state "
-            f"'{ctx.state_name}'") from exc
+            f'Unable to apply ResultPath "{path.text}" to input {dumps(raw)} in state '
+            f"'{ctx.state_name}'",
+        ) from exc
 
 
 def apply_result_path(state: State, ctx: EvalContext, raw: Any, result: Any) -> Any:

@@ -47,8 +47,12 @@ class JsonataSyntaxError(ValueError):
 
 def is_jsonata(value: Any) -> bool:
     """Tell whether ``value`` is a ``{% ... %}`` string."""
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}") and len(
-        value) >= 4
+    return (
+        isinstance(value, str)
+        and value.startswith("{%")
+        and value.endswith("%}")
+        and len(value) >= 4
+    )
 
 
 def jsonata_body(value: str) -> str:
@@ -98,15 +102,18 @@ class _Expr:
                 detail = f"{code}: {exc}"
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' threw an error during evaluation. {detail}") from exc
+                f"'{self.field_name}' threw an error during evaluation. {detail}"
+            ) from exc
         if result is None:
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' returned nothing (undefined).")
+                f"'{self.field_name}' returned nothing (undefined)."
+            )
         if not _is_json(result):
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' returned an unsupported result type.")
+                f"'{self.field_name}' returned an unsupported result type."
+            )
         return _from_jsonata(result)
 
 
@@ -157,13 +164,16 @@ def _compile_expr(text: str, field_name: str, location: str) -> _Expr:
     body = jsonata_body(text)
     if _EVAL.search(body):
         raise JsonataSyntaxError(
-            f"The JSONata expression '{body}' uses the unsupported function '$eval'", location)
+            f"The JSONata expression '{body}' uses the unsupported function '$eval'", location
+        )
     try:
         program = jsonata.Jsonata(body)
     except Exception as exc:
         raise JsonataSyntaxError(
             f"The value for the field '{field_name.rsplit('/', 1)[-1]}' must be a valid JSONata "
-            f"expression", location) from exc
+            f"expression",
+            location,
+        ) from exc
     program.set_output_convert_nulls(False)
     return _Expr(body, field_name, program)
 
@@ -172,14 +182,14 @@ def _compile(value: Any, field_name: str, location: str) -> Any:
     if is_jsonata(value):
         return _compile_expr(value, field_name, location)
     if isinstance(value, dict):
-        entries = [(k, _compile(v, f"{field_name}/{k}", f"{location}/{k}"))
-                   for k, v in value.items()]
+        entries = [
+            (k, _compile(v, f"{field_name}/{k}", f"{location}/{k}")) for k, v in value.items()
+        ]
         if all(isinstance(node, _Const) for _, node in entries):
             return _Const(value)
         return _Obj(tuple(entries))
     if isinstance(value, list):
-        items = [_compile(v, f"{field_name}/{i}", f"{location}/{i}")
-                 for i, v in enumerate(value)]
+        items = [_compile(v, f"{field_name}/{i}", f"{location}/{i}") for i, v in enumerate(value)]
         if all(isinstance(node, _Const) for node in items):
             return _Const(value)
         return _Arr(tuple(items))
@@ -206,7 +216,7 @@ def _aws_functions(ctx: EvalContext) -> dict[str, Any]:
         if not isinstance(array, list) or not isinstance(size, int | float) or size <= 0:
             raise _fail(ctx, "$partition expects an array and a positive chunk size")
         n = int(size)
-        return [array[i:i + n] for i in range(0, len(array), n)]
+        return [array[i : i + n] for i in range(0, len(array), n)]
 
     def range_(start: Any, end: Any, step: Any) -> Any:
         values = [start, end, step]
@@ -222,11 +232,17 @@ def _aws_functions(ctx: EvalContext) -> dict[str, Any]:
         return jsonata_utils.Utils.create_sequence_from_iter(out)
 
     def hash_(data: Any, algorithm: Any) -> Any:
-        names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
-                 "SHA-512": "sha512"}
+        names = {
+            "MD5": "md5",
+            "SHA-1": "sha1",
+            "SHA-256": "sha256",
+            "SHA-384": "sha384",
+            "SHA-512": "sha512",
+        }
         if not isinstance(data, str) or algorithm not in names:
-            raise _fail(ctx, "$hash expects a string and one of MD5, SHA-1, SHA-256, "
-                             "SHA-384, SHA-512")
+            raise _fail(
+                ctx, "$hash expects a string and one of MD5, SHA-1, SHA-256, SHA-384, SHA-512"
+            )
         return hashlib.new(names[algorithm], data.encode("utf-8")).hexdigest()
 
     def random(*_seed: Any) -> Any:
@@ -251,9 +267,16 @@ def _aws_functions(ctx: EvalContext) -> dict[str, Any]:
     def millis() -> Any:
         return int(ctx.now * 1000)
 
-    return {"partition": lam(partition), "range": lam(range_), "hash": lam(hash_),
-            "random": lam(random), "uuid": lam(uuid), "parse": lam(parse), "now": lam(now),
-            "millis": lam(millis)}
+    return {
+        "partition": lam(partition),
+        "range": lam(range_),
+        "hash": lam(hash_),
+        "random": lam(random),
+        "uuid": lam(uuid),
+        "parse": lam(parse),
+        "now": lam(now),
+        "millis": lam(millis),
+    }
 
 
 def _to_jsonata(value: Any) -> Any:

@@ -9,7 +9,6 @@ of matches, as AWS does. Surrounding whitespace is tolerated.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -124,8 +123,11 @@ def _sel_deep(inner: _Selector) -> _Selector:
 
 def _sel_filter(pred: Callable[[Any, Any], bool]) -> _Selector:
     def select(node: Any, root: Any) -> Iterator[Any]:
-        items = node if isinstance(node, list) else (
-            list(node.values()) if isinstance(node, dict) else [])
+        items = (
+            node
+            if isinstance(node, list)
+            else (list(node.values()) if isinstance(node, dict) else [])
+        )
         for item in items:
             if pred(item, root):
                 yield item
@@ -187,8 +189,13 @@ class JsonPath:
             if not isinstance(seg.key, str):
                 raise KeyError(self.text)
             child = node.get(seg.key)
-            child = dict(child) if isinstance(child, dict) else {} if child is None or (
-                seg.key not in node) else None
+            child = (
+                dict(child)
+                if isinstance(child, dict)
+                else {}
+                if child is None or (seg.key not in node)
+                else None
+            )
             if child is None:
                 raise KeyError(self.text)
             node[seg.key] = child
@@ -213,7 +220,7 @@ class _Parser:
         return JsonPathSyntaxError(f"Invalid JSONPath '{self.text}': {why}")
 
     def peek(self, n: int = 1) -> str:
-        return self.text[self.pos:self.pos + n]
+        return self.text[self.pos : self.pos + n]
 
     def parse(self) -> JsonPath:
         text = self.text
@@ -238,8 +245,9 @@ class _Parser:
             seg, seg_definite = self.segment()
             segments.append(seg)
             definite = definite and seg_definite
-        return JsonPath(text=text, root=root, variable=variable, segments=tuple(segments),
-                        definite=definite)
+        return JsonPath(
+            text=text, root=root, variable=variable, segments=tuple(segments), definite=definite
+        )
 
     def segment(self) -> tuple[_Segment, bool]:
         text = self.text
@@ -295,14 +303,15 @@ class _Parser:
                     if depth == 0:
                         break
                 i += 1
-            if i >= len(text) or text[i + 1:i + 2] != "]":
+            if i >= len(text) or text[i + 1 : i + 2] != "]":
                 raise self.error("unterminated filter")
-            expr = text[self.pos + 2:i]
+            expr = text[self.pos + 2 : i]
             self.pos = i + 2
-            return _Segment(_sel_filter(_compile_filter(expr, self.text)),
-                            f"[?({expr})]", None), False
+            return _Segment(
+                _sel_filter(_compile_filter(expr, self.text)), f"[?({expr})]", None
+            ), False
         end = self._bracket_end()
-        body = text[self.pos:end].strip()
+        body = text[self.pos : end].strip()
         self.pos = end + 1
         if body == "*":
             return _Segment(_sel_wildcard, "[*]", None), False
@@ -490,8 +499,12 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         return _json_equal(a, b)
     if op == "!=":
         return not _json_equal(a, b)
-    numeric = (isinstance(a, int | float) and not isinstance(a, bool)
-               and isinstance(b, int | float) and not isinstance(b, bool))
+    numeric = (
+        isinstance(a, int | float)
+        and not isinstance(a, bool)
+        and isinstance(b, int | float)
+        and not isinstance(b, bool)
+    )
     if not numeric and not (isinstance(a, str) and isinstance(b, str)):
         return False
     if op == "<":
@@ -533,4 +546,3 @@ def is_path_text(text: str) -> bool:
     except JsonPathSyntaxError:
         return False
     return True
-

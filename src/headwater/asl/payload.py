@@ -98,7 +98,9 @@ def _compile_value(key: str, text: Any, location: str, refs: set[str]) -> Any:
         except IntrinsicSyntaxError as exc:
             raise TemplateError(
                 f"The value for the field '{key}' must be a valid JSONPath or a valid "
-                f"intrinsic function call", location) from exc
+                f"intrinsic function call",
+                location,
+            ) from exc
         for p in call.paths():
             if p.variable:
                 refs.add(p.variable)
@@ -108,7 +110,9 @@ def _compile_value(key: str, text: Any, location: str, refs: set[str]) -> Any:
     except JsonPathSyntaxError as exc:
         raise TemplateError(
             f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic "
-            f"function call", location) from exc
+            f"function call",
+            location,
+        ) from exc
     if path.variable:
         refs.add(path.variable)
     return _Path(path, key)

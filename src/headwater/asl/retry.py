@@ -26,7 +26,10 @@ def error_matches(names: Sequence[str], error: str | None, *, retrying: bool) ->
         if name == StatesError.ALL and err not in _NOT_CAUGHT_BY_ALL:
             return True
         if name == StatesError.TASK_FAILED and err not in (
-                StatesError.TIMEOUT, StatesError.HEARTBEAT_TIMEOUT, StatesError.RUNTIME):
+            StatesError.TIMEOUT,
+            StatesError.HEARTBEAT_TIMEOUT,
+            StatesError.RUNTIME,
+        ):
             return True
     return False
 

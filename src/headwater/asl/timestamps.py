@@ -9,7 +9,8 @@ __all__ = ["format_timestamp", "parse_timestamp"]
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$")
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
 
 
 def parse_timestamp(text: object) -> float | None:

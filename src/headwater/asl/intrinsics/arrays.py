@@ -38,9 +38,11 @@ def _array_partition(args: list[Any], entropy: Entropy) -> Any:
     items = _array("States.ArrayPartition", args[0])
     size = _integer("States.ArrayPartition", args[1])
     if size <= 0:
-        raise fail("Invalid arguments in States.ArrayPartition: chunk size must be "
-                   f"greater than 0 but was {size}")
-    return [items[i:i + size] for i in range(0, len(items), size)]
+        raise fail(
+            "Invalid arguments in States.ArrayPartition: chunk size must be "
+            f"greater than 0 but was {size}"
+        )
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @register("ArrayContains", 2)
@@ -58,8 +60,9 @@ def _array_range(args: list[Any], entropy: Entropy) -> Any:
         raise fail("Invalid arguments in States.ArrayRange: step cannot be 0")
     out = list(range(start, end + (1 if step > 0 else -1), step))
     if len(out) > 1000:
-        raise fail("Invalid arguments in States.ArrayRange: the array cannot have more than "
-                   "1000 items")
+        raise fail(
+            "Invalid arguments in States.ArrayRange: the array cannot have more than 1000 items"
+        )
     return out
 
 
@@ -68,8 +71,10 @@ def _array_get_item(args: list[Any], entropy: Entropy) -> Any:
     items = _array("States.ArrayGetItem", args[0])
     index = _integer("States.ArrayGetItem", args[1])
     if not 0 <= index < len(items):
-        raise fail(f"Invalid arguments in States.ArrayGetItem: index {index} is out of bounds "
-                   f"for an array of length {len(items)}")
+        raise fail(
+            f"Invalid arguments in States.ArrayGetItem: index {index} is out of bounds "
+            f"for an array of length {len(items)}"
+        )
     return items[index]
 
 

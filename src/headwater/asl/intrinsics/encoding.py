@@ -12,16 +12,23 @@ from headwater.asl.intrinsics.registry import Entropy, fail, register
 __all__: list[str] = []
 
 _MAX_INPUT = 10_000
-_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
-               "SHA-512": "sha512"}
+_ALGORITHMS = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
 
 
 def _string(fn: str, value: Any) -> str:
     if not isinstance(value, str):
         raise fail(f"Invalid arguments in {fn}: expected a string")
     if len(value) > _MAX_INPUT:
-        raise fail(f"Invalid arguments in {fn}: the input string cannot be longer than "
-                   f"{_MAX_INPUT} characters")
+        raise fail(
+            f"Invalid arguments in {fn}: the input string cannot be longer than "
+            f"{_MAX_INPUT} characters"
+        )
     return value
 
 
@@ -37,8 +44,9 @@ def _b64decode(args: list[Any], entropy: Entropy) -> Any:
     try:
         return base64.b64decode(text, validate=False).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise fail("Invalid arguments in States.Base64Decode: the input is not valid "
-                   "base64") from exc
+        raise fail(
+            "Invalid arguments in States.Base64Decode: the input is not valid base64"
+        ) from exc
 
 
 @register("Hash", 2)
@@ -51,6 +59,8 @@ def _hash(args: list[Any], entropy: Entropy) -> Any:
     _string("States.Hash", data)
     name = _ALGORITHMS.get(algorithm) if isinstance(algorithm, str) else None
     if name is None:
-        raise fail(f"Invalid arguments in States.Hash: unsupported algorithm {algorithm}; "
-                   f"use one of {', '.join(_ALGORITHMS)}")
+        raise fail(
+            f"Invalid arguments in States.Hash: unsupported algorithm {algorithm}; "
+            f"use one of {', '.join(_ALGORITHMS)}"
+        )
     return hashlib.new(name, data.encode("utf-8")).hexdigest()

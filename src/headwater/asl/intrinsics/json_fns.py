@@ -21,8 +21,7 @@ def _string_to_json(args: list[Any], entropy: Entropy) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise fail(f"Invalid arguments in States.StringToJson: '{text}' is not valid "
-                   "JSON") from exc
+        raise fail(f"Invalid arguments in States.StringToJson: '{text}' is not valid JSON") from exc
 
 
 @register("JsonToString", 1)
@@ -46,9 +45,9 @@ def _json_merge(args: list[Any], entropy: Entropy) -> Any:
     if not isinstance(left, dict) or not isinstance(right, dict):
         raise fail("Invalid arguments in States.JsonMerge: both inputs must be JSON objects")
     if not isinstance(deep, bool):
-        raise fail("Invalid arguments in States.JsonMerge: the third argument must be a "
-                   "boolean")
+        raise fail("Invalid arguments in States.JsonMerge: the third argument must be a boolean")
     if deep:
-        raise fail("Invalid arguments in States.JsonMerge: deep merging is not supported; "
-                   "pass false")
+        raise fail(
+            "Invalid arguments in States.JsonMerge: deep merging is not supported; pass false"
+        )
     return {**left, **right}

@@ -17,7 +17,7 @@ def _integer(fn: str, value: Any) -> int:
             return value
         if math.isfinite(value):
             # AWS rounds decimal arguments half up (Java's Math.round).
-            return math.floor(value + 0.5)
+            return math.floor(float(value) + 0.5)
     raise fail(f"Invalid arguments in {fn}: expected a number")
 
 
@@ -31,7 +31,6 @@ def _math_random(args: list[Any], entropy: Entropy) -> Any:
     start = _integer("States.MathRandom", args[0])
     end = _integer("States.MathRandom", args[1])
     if end <= start:
-        raise fail("Invalid arguments in States.MathRandom: the end must be greater than the "
-                   "start")
+        raise fail("Invalid arguments in States.MathRandom: the end must be greater than the start")
     # A seed argument is accepted as AWS accepts it; the injected source stays authoritative.
     return start + int(entropy.random() * (end - start))

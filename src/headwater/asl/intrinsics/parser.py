@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# Importing the families fills the registry.
+from headwater.asl.intrinsics import arrays, encoding, json_fns, math_fns, strings  # noqa: F401
 from headwater.asl.intrinsics.registry import REGISTRY, Entropy, IntrinsicSpec
 from headwater.asl.jsonpath import JsonPath, JsonPathSyntaxError, compile_path
-
-# Importing the families fills the registry.
-from headwater.asl.intrinsics import arrays, encoding, json_fns, math_fns, strings  # noqa: F401, I001
 
 __all__ = ["Intrinsic", "IntrinsicSyntaxError", "compile_intrinsic", "looks_like_intrinsic"]
 
@@ -100,19 +99,19 @@ class _Parser:
             raise self.error(f"unknown function {name}")
         self.pos = m.end()
         self.skip_ws()
-        if self.text[self.pos:self.pos + 1] != "(":
+        if self.text[self.pos : self.pos + 1] != "(":
             raise self.error("expected '('")
         self.pos += 1
         args: list[_Literal | _PathArg | Intrinsic] = []
         self.skip_ws()
-        if self.text[self.pos:self.pos + 1] == ")":
+        if self.text[self.pos : self.pos + 1] == ")":
             self.pos += 1
         else:
             while True:
                 self.skip_ws()
                 args.append(self.arg())
                 self.skip_ws()
-                ch = self.text[self.pos:self.pos + 1]
+                ch = self.text[self.pos : self.pos + 1]
                 self.pos += 1
                 if ch == ")":
                     break
@@ -121,11 +120,11 @@ class _Parser:
         n = len(args)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             raise self.error(f"wrong number of arguments for {name}")
-        return Intrinsic(text=self.text[start:self.pos], spec=spec, args=tuple(args))
+        return Intrinsic(text=self.text[start : self.pos], spec=spec, args=tuple(args))
 
     def arg(self) -> _Literal | _PathArg | Intrinsic:
         text = self.text
-        ch = text[self.pos:self.pos + 1]
+        ch = text[self.pos : self.pos + 1]
         if ch == "'":
             return _Literal(self.string())
         if ch == "$":
@@ -144,7 +143,7 @@ class _Parser:
                     break
                 self.pos += 1
             try:
-                return _PathArg(compile_path(text[start:self.pos].strip()))
+                return _PathArg(compile_path(text[start : self.pos].strip()))
             except JsonPathSyntaxError as exc:
                 raise self.error(str(exc)) from exc
         if text.startswith("States.", self.pos):
@@ -167,7 +166,7 @@ class _Parser:
         while self.pos < len(text):
             ch = text[self.pos]
             if ch == "\\":
-                nxt = text[self.pos + 1:self.pos + 2]
+                nxt = text[self.pos + 1 : self.pos + 2]
                 if nxt in ("'", "\\"):
                     buf.append(nxt)
                 elif nxt in ("{", "}"):

@@ -36,14 +36,16 @@ class IntrinsicSpec:
 REGISTRY: dict[str, IntrinsicSpec] = {}
 
 
-def register(name: str, min_args: int, max_args: int | None = -1) -> Callable[
-        [Callable[[list[Any], Entropy], Any]], Callable[[list[Any], Entropy], Any]]:
+def register(
+    name: str, min_args: int, max_args: int | None = -1
+) -> Callable[[Callable[[list[Any], Entropy], Any]], Callable[[list[Any], Entropy], Any]]:
     """Register ``fn`` as ``States.<name>``; ``max_args`` -1 means exactly ``min_args``."""
 
     def deco(fn: Callable[[list[Any], Entropy], Any]) -> Callable[[list[Any], Entropy], Any]:
         full = f"States.{name}"
-        REGISTRY[full] = IntrinsicSpec(name=full, fn=fn, min_args=min_args,
-                                       max_args=min_args if max_args == -1 else max_args)
+        REGISTRY[full] = IntrinsicSpec(
+            name=full, fn=fn, min_args=min_args, max_args=min_args if max_args == -1 else max_args
+        )
         return fn
 
     return deco

@@ -31,14 +31,16 @@ def _format(args: list[Any], entropy: Entropy) -> Any:
     i = 0
     while i < len(template):
         ch = template[i]
-        if ch == "\\" and template[i + 1:i + 2] in ("{", "}"):
+        if ch == "\\" and template[i + 1 : i + 2] in ("{", "}"):
             out.append(template[i + 1])
             i += 2
             continue
         if template.startswith("{}", i):
             if used >= len(values):
-                raise fail("Invalid arguments in States.Format: the number of arguments does "
-                           "not match the number of placeholders")
+                raise fail(
+                    "Invalid arguments in States.Format: the number of arguments does "
+                    "not match the number of placeholders"
+                )
             out.append(_format_arg(values[used]))
             used += 1
             i += 2
@@ -46,8 +48,10 @@ def _format(args: list[Any], entropy: Entropy) -> Any:
         out.append(ch)
         i += 1
     if used != len(values):
-        raise fail("Invalid arguments in States.Format: the number of arguments does not "
-                   "match the number of placeholders")
+        raise fail(
+            "Invalid arguments in States.Format: the number of arguments does not "
+            "match the number of placeholders"
+        )
     return "".join(out)
 
 
