@@ -212,7 +212,7 @@ class PartRecord:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, separators=(",", ":"))
 
 
 # -- buckets ----------------------------------------------------------------------------------
