@@ -53,6 +53,7 @@ class Engine:
         self.events: list[dict[str, Any]] = []
         self.commands: list[Command] = []
         self.ready: deque[str] = deque()
+        self.texts: dict[str, tuple[Any, str]] = {}
         seed, counter = state["rng"]
         self.rng = SplitMix(seed, counter)
         self.frames: dict[str, Frame] = state["frames"]
@@ -198,7 +199,11 @@ class Engine:
     def enter(self, frame: Frame) -> None:
         """Enter the frame's current state and execute it."""
         state = self.state_of(frame)
-        text, details = _details(frame["input"])
+        cached = self.texts.get(frame["id"])
+        if cached is not None and cached[0] is frame["input"]:
+            text, details = cached[1], {"truncated": False}
+        else:
+            text, details = _details(frame["input"])
         frame["entered"] = self.emit(
             frame,
             f"{state.type}StateEntered",
@@ -251,6 +256,8 @@ class Engine:
             return
         frame["name"] = next_name
         frame["input"] = output
+        # The next Entered event shows this very text: serialize once.
+        self.texts[frame["id"]] = (output, text)
         frame["wait"] = None
         self.ready.appendleft(frame["id"])
 

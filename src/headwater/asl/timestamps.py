@@ -34,7 +34,15 @@ def parse_timestamp(text: object) -> float | None:
     return dt.timestamp() + (int(frac) / 10 ** len(frac) if frac else 0.0)
 
 
+_LAST: list[tuple[float, str]] = [(float("nan"), "")]
+
+
 def format_timestamp(epoch: float) -> str:
     """Format epoch seconds as AWS prints context-object times (millisecond precision, Z)."""
+    last = _LAST[0]
+    if last[0] == epoch:
+        return last[1]
     dt = datetime.fromtimestamp(epoch, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    _LAST[0] = (epoch, text)
+    return text

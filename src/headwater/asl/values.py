@@ -8,9 +8,12 @@ from typing import Any
 __all__ = ["dumps", "is_number", "json_type_name", "payload_size"]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """Serialize as AWS does in payloads, history events and causes: compact JSON."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def payload_size(value: Any) -> int:
