@@ -20,8 +20,8 @@ _MODEL = botocore.session.get_session().get_service_model("s3")
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    """A virtual clock at 2026-01-01T00:00:00Z."""
+def vclock() -> VirtualClock:
+    """A virtual clock at 2026-01-01T00:00:00Z (a fresh one per test)."""
     return VirtualClock()
 
 
@@ -34,7 +34,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_service(data_dir: Path, clock: VirtualClock) -> Iterator[Callable[..., S3Service]]:
+def make_service(data_dir: Path, vclock: VirtualClock) -> Iterator[Callable[..., S3Service]]:
     """Open (or reopen) the store in ``data_dir`` and start an S3Service on it."""
     stores: list[Store] = []
 
@@ -42,7 +42,7 @@ def make_service(data_dir: Path, clock: VirtualClock) -> Iterator[Callable[..., 
         store = Store.open(data_dir)
         stores.append(store)
         env = Environment(
-            data_dir=data_dir, store=store, clock=clock, extras={"s3.fsync": "never", **extras}
+            data_dir=data_dir, store=store, clock=vclock, extras={"s3.fsync": "never", **extras}
         )
         svc = S3Service(env)
         svc.start()

@@ -197,12 +197,12 @@ def test_conditional_reads(
     ctx: RequestContext,
     bucket: str,
     put: Any,
-    clock: Any,
+    vclock: Any,
     params: dict[str, Any],
     outcome: int,
 ) -> None:
     etag = put("obj", b"payload")["ETag"]
-    clock.advance(3600)
+    vclock.advance(3600)
     params = {k: (v.replace("ETAG", etag) if isinstance(v, str) else v) for k, v in params.items()}
     for operation in (s3.head_object, s3.get_object):
         if outcome == 200:
