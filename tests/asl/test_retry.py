@@ -45,8 +45,9 @@ def test_full_jitter_stays_below_the_backoff() -> None:
         (("A",), None, True, False),
     ],
 )
-def test_error_matching(names: tuple[str, ...], error: str | None, retrying: bool,
-                        matches: bool) -> None:
+def test_error_matching(
+    names: tuple[str, ...], error: str | None, retrying: bool, matches: bool
+) -> None:
     assert error_matches(names, error, retrying=retrying) is matches
 
 
@@ -54,8 +55,7 @@ def test_first_matching_entry_wins() -> None:
     retriers = (Retrier(error_equals=("A",)), Retrier(error_equals=("States.ALL",)))
     assert find_retrier(retriers, "A") == 0
     assert find_retrier(retriers, "B") == 1
-    catchers = (Catcher(error_equals=("B",), next="X"), Catcher(error_equals=("B", "C"),
-                                                                 next="Y"))
+    catchers = (Catcher(error_equals=("B",), next="X"), Catcher(error_equals=("B", "C"), next="Y"))
     found = find_catcher(catchers, "C")
     assert found is not None and found.next == "Y"
     assert find_catcher(catchers, "D") is None

@@ -382,8 +382,6 @@ class _Compiler:
         for name, state in states.items():
             if name not in seen:
                 self.error(f"State '{name}' is not reachable", state.location, "UNREACHABLE_STATE")
-        if not any(s.end or s.type in (StateType.SUCCEED, StateType.FAIL) for s in states.values()):
-            self.error("No terminal state found in the machine", loc or "/", "NO_TERMINAL_STATE")
 
     # -------------------------------------------------------------- states
     def state(

@@ -35,6 +35,7 @@ SCHEMA_VERSION = 1
 PAYLOAD_LIMIT = 256 * 1024
 HISTORY_LIMIT = 25_000
 EXECUTION_TIMER = "execution-timeout"
+_HISTORY_MARGIN = 10
 
 Frame = dict[str, Any]
 
@@ -103,7 +104,8 @@ class Engine:
         if frame is not None:
             frame["prev"] = eid
         self.s["prev"] = eid
-        if eid > HISTORY_LIMIT and self.s["status"] == "RUNNING":
+        # Leave room for the closing events so that ExecutionFailed fits in the limit.
+        if eid >= HISTORY_LIMIT - _HISTORY_MARGIN and self.s["status"] == "RUNNING":
             self.s["historyExceeded"] = True
         return eid
 
