@@ -230,7 +230,7 @@ def test_parallel_branch_failure_aborts_siblings() -> None:
             }
         },
     }
-    machine, step = _start(definition)
+    _, step = _start(definition)
     assert step.state["status"] == "FAILED"
     assert step.state["error"] == "Bad"
     token = _cmds(step, asl.InvokeTask)[0].token
@@ -251,18 +251,16 @@ def test_map_max_concurrency_limits_running_tasks() -> None:
         },
     }
     machine, step = _start(definition, [1, 2, 3, 4, 5])
-    results = []
+    payloads = [c.parameters["Payload"] for c in _cmds(step, asl.InvokeTask)]
     while step.state["status"] == "RUNNING":
-        invokes = _cmds(step, asl.InvokeTask)
-        pending = [t for t, fid in step.state["waits"].items() if not t.startswith("t")]
+        pending = [t for t in step.state["waits"] if not t.startswith("t")]
         assert len(pending) <= 2
-        token = invokes[0].token if invokes else pending[0]
-        payload = invokes[0].parameters["Payload"] if invokes else None
-        results.append(payload)
         step = asl.advance(
             machine, step.state, asl.TaskSucceeded(token=pending[0], output={"ok": True}, time=T0)
         )
+        payloads += [c.parameters["Payload"] for c in _cmds(step, asl.InvokeTask)]
     assert step.state["output"] == [{"ok": True}] * 5
+    assert payloads == [1, 2, 3, 4, 5]
 
 
 def test_variables_scope_map_iterations() -> None:
@@ -320,7 +318,9 @@ def test_jsonata_state_with_variables_and_aws_functions() -> None:
     }
     _, step = _start(definition, {"xs": [1, 2, 3]})
     out = step.state["output"]
-    assert out["n"] == 3 and out["parts"] == [[1, 2], [3]] and out["p"] == {"a": 1}
+    assert out["n"] == 3
+    assert out["parts"] == [[1, 2], [3]]
+    assert out["p"] == {"a": 1}
     assert out["h"].startswith("ba7816bf")
     assert len(out["u"]) == 36
     assert out["now"] == "2023-11-14T22:13:20.000Z"

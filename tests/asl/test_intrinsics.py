@@ -77,7 +77,8 @@ def test_intrinsic_argument_errors(text: str) -> None:
     with pytest.raises(StatesFailure) as info:
         _eval(text)
     assert info.value.error == "States.IntrinsicFailure"
-    assert info.value.cause and "Invalid arguments in States." in info.value.cause
+    assert info.value.cause is not None
+    assert "Invalid arguments in States." in info.value.cause
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,9 @@ def test_random_and_uuid_come_from_the_injected_source() -> None:
     assert all(1 <= v < 100 for v in first)
     uuid = _eval("States.UUID()", seed=9)
     assert uuid == _eval("States.UUID()", seed=9)
-    assert uuid[14] == "4" and uuid[19] in "89ab" and len(uuid) == 36
+    assert len(uuid) == 36
+    assert uuid[14] == "4"
+    assert uuid[19] in "89ab"
 
 
 def test_nested_calls_and_context_paths() -> None:

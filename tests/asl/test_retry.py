@@ -57,5 +57,6 @@ def test_first_matching_entry_wins() -> None:
     assert find_retrier(retriers, "B") == 1
     catchers = (Catcher(error_equals=("B",), next="X"), Catcher(error_equals=("B", "C"), next="Y"))
     found = find_catcher(catchers, "C")
-    assert found is not None and found.next == "Y"
+    assert found is not None
+    assert found.next == "Y"
     assert find_catcher(catchers, "D") is None
