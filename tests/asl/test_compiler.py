@@ -218,7 +218,7 @@ def test_express_rejects_callbacks() -> None:
         }
     )
     asl.compile_definition(definition)
-    with pytest.raises(asl.DefinitionError, match="does not support '.sync'"):
+    with pytest.raises(asl.DefinitionError, match=r"does not support '\.sync'"):
         asl.compile_definition(definition, machine_type="EXPRESS")
 
 
