@@ -149,6 +149,48 @@ register(
 
 _CONFIG_VERSION = 1
 
+# Hot-path statements, built once: building a statement costs more than running it.
+_B: sa.BindParameter[str] = sa.bindparam("b")
+_K: sa.BindParameter[str] = sa.bindparam("k")
+_GET_BUCKET = sa.select(s3_buckets).where(s3_buckets.c.name == _B)
+_GET_OBJECT = sa.select(s3_objects).where(s3_objects.c.bucket == _B, s3_objects.c.key == _K)
+_OBJECT_VALUES = (
+    "size",
+    "etag",
+    "content_type",
+    "metadata",
+    "system",
+    "tags",
+    "checksums",
+    "parts",
+    "storage_class",
+    "version_id",
+    "last_modified",
+    "storage",
+    "sequencer",
+)
+_UPDATE_OBJECT = (
+    sa.update(s3_objects)
+    .where(s3_objects.c.bucket == sa.bindparam("b_"), s3_objects.c.key == sa.bindparam("k_"))
+    .values({name: sa.bindparam(name) for name in _OBJECT_VALUES})
+)
+_INSERT_OBJECT = sa.insert(s3_objects).values(
+    {
+        "bucket": sa.bindparam("b_"),
+        "key": sa.bindparam("k_"),
+        **{name: sa.bindparam(name) for name in _OBJECT_VALUES},
+    }
+)
+_GET_CONFIG = sa.select(s3_bucket_configs.c.body).where(
+    s3_bucket_configs.c.bucket == _B, s3_bucket_configs.c.kind == sa.bindparam("kind")
+)
+_GET_COUNTER = sa.select(s3_counters.c.value).where(s3_counters.c.name == sa.bindparam("n"))
+_SET_COUNTER = (
+    sa.update(s3_counters)
+    .where(s3_counters.c.name == sa.bindparam("n"))
+    .values(value=sa.bindparam("v"))
+)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BucketRecord:
@@ -229,7 +271,7 @@ def insert_bucket(conn: sa.Connection, bucket: BucketRecord) -> None:
 
 def get_bucket(conn: sa.Connection, name: str) -> BucketRecord | None:
     """Return the bucket called ``name``, if any."""
-    row = conn.execute(sa.select(s3_buckets).where(s3_buckets.c.name == name)).first()
+    row = conn.execute(_GET_BUCKET, {"b": name}).first()
     return _bucket(row) if row else None
 
 
@@ -276,9 +318,7 @@ def _bucket(row: sa.Row[Any]) -> BucketRecord:
 
 def get_object(conn: sa.Connection, bucket: str, key: str) -> ObjectRecord | None:
     """Return the current version of an object, if any."""
-    row = conn.execute(
-        sa.select(s3_objects).where(s3_objects.c.bucket == bucket, s3_objects.c.key == key)
-    ).first()
+    row = conn.execute(_GET_OBJECT, {"b": bucket, "k": key}).first()
     return _object(row) if row else None
 
 
@@ -299,13 +339,9 @@ def put_object(conn: sa.Connection, obj: ObjectRecord) -> None:
         "storage": obj.storage,
         "sequencer": obj.sequencer,
     }
-    updated = conn.execute(
-        sa.update(s3_objects)
-        .where(s3_objects.c.bucket == obj.bucket, s3_objects.c.key == obj.key)
-        .values(**values)
-    )
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(s3_objects).values(bucket=obj.bucket, key=obj.key, **values))
+    values.update(b_=obj.bucket, k_=obj.key)
+    if conn.execute(_UPDATE_OBJECT, values).rowcount == 0:
+        conn.execute(_INSERT_OBJECT, values)
 
 
 def set_object_tags(conn: sa.Connection, bucket: str, key: str, tags: dict[str, str]) -> bool:
@@ -562,11 +598,7 @@ def _part(row: sa.Row[Any]) -> PartRecord:
 
 def get_config(conn: sa.Connection, bucket: str, kind: str) -> Any | None:
     """Return a stored bucket configuration (``"notification"``, ``"tagging"``...), if any."""
-    row = conn.execute(
-        sa.select(s3_bucket_configs.c.body).where(
-            s3_bucket_configs.c.bucket == bucket, s3_bucket_configs.c.kind == kind
-        )
-    ).first()
+    row = conn.execute(_GET_CONFIG, {"b": bucket, "kind": kind}).first()
     return json.loads(row.body)["value"] if row else None
 
 
@@ -596,11 +628,11 @@ def delete_config(conn: sa.Connection, bucket: str, kind: str) -> None:
 
 def next_sequence(conn: sa.Connection, name: str, *, at_least: int = 0) -> int:
     """Bump and return a durable counter, never below ``at_least`` and always increasing."""
-    row = conn.execute(sa.select(s3_counters.c.value).where(s3_counters.c.name == name)).first()
+    row = conn.execute(_GET_COUNTER, {"n": name}).first()
     if row is None:
         value = max(1, at_least)
         conn.execute(sa.insert(s3_counters).values(name=name, value=value))
         return value
     value = max(int(row.value) + 1, at_least)
-    conn.execute(sa.update(s3_counters).where(s3_counters.c.name == name).values(value=value))
+    conn.execute(_SET_COUNTER, {"n": name, "v": value})
     return value
