@@ -1,6 +1,100 @@
 """Amazon States Language: compile, validate and interpret state machines (pure).
 
-(The full driving guide is below; see "How the runtime drives an execution".)
+Nothing here touches the clock, the disk, the network or a random source: time arrives with
+every event, randomness comes from a seed stored in the execution state, and integrations are
+commands the runtime carries out. Everything returned is plain data.
+
+Compile (CreateStateMachine / UpdateStateMachine)
+    ``machine = compile_definition(text_or_dict, machine_type="STANDARD" | "EXPRESS")``
+    validates and compiles once into an immutable :class:`CompiledMachine` (keep it per
+    state-machine version; it is safe to share between executions and threads). An invalid
+    definition raises :class:`DefinitionError`: ``error_code`` is ``"InvalidDefinition"``,
+    ``str(exc)`` is AWS's message (``Invalid State Machine Definition:
+    'SCHEMA_VALIDATION_FAILED: ... at /States/Foo/Next'``) and ``exc.diagnostics`` lists every
+    :class:`Diagnostic` (code, message, JSON-pointer location, severity).
+    ``validate_definition(...)`` returns the ValidateStateMachineDefinition answer
+    (:class:`ValidationResult`; ``to_wire()`` gives ``{"result", "diagnostics", "truncated"}``).
+
+Start (StartExecution / StartSyncExecution)
+    ``input_ = check_execution_input(text)`` parses the input as AWS does (raises
+    :class:`ExecutionInputError`, ``error_code`` ``"InvalidExecutionInput"``). Then::
+
+        step = start_execution(machine, ExecutionInfo(execution_arn=..., name=...,
+                               state_machine_arn=..., state_machine_name=..., role_arn=...,
+                               region=..., account=..., machine_type="STANDARD"),
+                               input_, time=clock.now(), seed=<random 63-bit int>)
+
+    ``ExecutionInfo.redrive_count=None`` drops ``RedriveCount`` from ``$$.Execution`` (as
+    StartSyncExecution shows it). The first step already contains ``ExecutionStarted`` and
+    runs the machine until it first waits (task, timer) or ends.
+
+Drive
+    A :class:`Step` has ``state`` (a JSON-able dict: ``json.dumps`` it as is; it carries
+    ``schemaVersion`` = :data:`SCHEMA_VERSION` and ``status`` RUNNING / SUCCEEDED / FAILED /
+    TIMED_OUT / ABORTED) and ``commands`` (a tuple, to perform in order). For STANDARD
+    executions persist, in ONE transaction, the new ``state`` together with the events of its
+    :class:`EmitHistoryEvents` commands, then carry out the other commands. After a crash,
+    reload the last state and re-issue the work it still waits on (``state["waits"]`` maps
+    each pending task token / timer id to its frame; re-arm timers from your own timer table;
+    re-invoking tasks is at-least-once, as AWS). Feed each outcome back with::
+
+        step = advance(machine, state, event)     # never mutates ``state``
+
+    Events (each with ``time`` = epoch seconds from the injected clock):
+
+    - :class:`TaskStarted` ``(token)`` - the integration accepted the work (TaskStarted event);
+    - :class:`TaskSubmitted` ``(token, output)`` - a ``.sync`` job was submitted;
+    - :class:`TaskSucceeded` ``(token, output)`` / :class:`TaskFailed` ``(token, error, cause)``
+      - the result (for ``.waitForTaskToken`` this is SendTaskSuccess / SendTaskFailure);
+    - :class:`TaskHeartbeat` ``(token)`` - SendTaskHeartbeat (restarts the heartbeat timer);
+    - :class:`TimerFired` ``(timer_id)`` - a timer reached its deadline (a cancelled or stale
+      timer is ignored; ``"execution-timeout"`` is the machine's TimeoutSeconds);
+    - :class:`StopExecution` ``(error, cause)`` - StopExecution (ExecutionAborted).
+
+    An event for a token nothing waits on raises :class:`InterpreterError`; events after the
+    execution ended return the state unchanged and no commands.
+
+    Commands:
+
+    - :class:`EmitHistoryEvents` ``(events)`` - AWS-shaped history events: ``id``,
+      ``previousEventId``, ``timestamp`` (epoch seconds: format it for the API), ``type`` and
+      the AWS detail member (``stateEnteredEventDetails: {name, input, inputDetails}``,
+      ``taskScheduledEventDetails: {resource, resourceType, region, parameters,
+      timeoutInSeconds?, heartbeatInSeconds?}``, ``mapStateStartedEventDetails: {length}``,
+      ``executionFailedEventDetails: {error?, cause?}`` ...). Payloads inside details are JSON
+      strings, as GetExecutionHistory returns them (drop them when includeExecutionData is
+      false). Lambda function ARNs give ``LambdaFunction*`` events and activity ARNs
+      ``Activity*`` events, as AWS does.
+    - :class:`InvokeTask` ``(token, resource, parameters, state_name, attempt,
+      timeout_seconds, heartbeat_seconds, credentials)`` - call the integration registered for
+      ``resource`` (strip ``.sync``/``.waitForTaskToken`` suffixes yourself); answer with the
+      events above quoting ``token``. For ``.waitForTaskToken`` the token is the task token
+      (``$$.Task.Token``) that SendTask* calls carry. Timeouts and heartbeats are enforced by
+      the interpreter with its own timers: do not time tasks out yourself.
+    - :class:`CancelTask` ``(token)`` - the result is no longer wanted (abort, timeout).
+    - :class:`StartTimer` ``(timer_id, deadline)`` / :class:`CancelTimer` ``(timer_id)`` - Wait
+      states, retry back-off, task timeouts / heartbeats and the execution timeout.
+    - :class:`ExecutionSucceeded` ``(output)`` / :class:`ExecutionFailed` ``(error, cause)`` /
+      :class:`ExecutionTimedOut` / :class:`ExecutionAborted` - the execution ended (also visible
+      as ``state["status"]``; :func:`execution_status` gives status, output, error and cause
+      for DescribeExecution).
+
+    EXPRESS executions use the same calls and may simply keep ``state`` in memory.
+
+What runs inside the state
+    Parallel branches and Map iterations (inline, and DISTRIBUTED without ItemReader, run as
+    iterations of the same execution with MapRunStarted/MapRunSucceeded events and their
+    inner events kept out of the parent history) are frames of the one execution state,
+    honouring MaxConcurrency, ToleratedFailureCount/Percentage, Retry and Catch. The 256 KiB
+    payload limit (:data:`PAYLOAD_LIMIT`, States.DataLimitExceeded) and the 25,000-event
+    history limit (:data:`HISTORY_LIMIT`, the execution fails with States.Runtime just
+    before reaching it) are enforced here.
+
+Not here yet
+    ItemReader / ItemBatcher / ResultWriter of distributed Maps are parsed and validated but
+    not executed (reading S3 needs a command the runtime carries out); child executions of
+    Map Runs are simulated in-state rather than started as separate executions; TestState and
+    RedriveExecution helpers are for the service layer to build on this API.
 """
 
 from headwater.asl.compiler import ValidationResult, compile_definition, validate_definition
