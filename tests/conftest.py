@@ -55,9 +55,9 @@ def client(endpoint: str) -> Callable[..., Any]:
         aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
     )
 
-    def make(name: str, **kwargs: Any) -> Any:
+    def make(name: str, region: str = "us-east-1", **kwargs: Any) -> Any:
         cfg = Config(retries={"max_attempts": 1}, **kwargs)
-        return session.client(name, endpoint_url=endpoint, config=cfg)
+        return session.client(name, endpoint_url=endpoint, config=cfg, region_name=region)
 
     return make
 

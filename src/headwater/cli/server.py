@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -93,12 +94,41 @@ def _uvicorn_config(app: HeadwaterApp, config: ServerConfig) -> uvicorn.Config:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, but a SIGTERM/Ctrl-C ends ``serve`` normally (exit status 0).
+
+    uvicorn re-raises the captured signal after shutting down, which would make the process
+    die of it; we handle the signals ourselves instead: the first asks for a graceful stop,
+    a second forces it.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def handle(_sig: int, _frame: object) -> None:
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
+        for sig in previous:
+            signal.signal(sig, handle)
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def serve(config: ServerConfig) -> None:
     """Run the server in the foreground until Ctrl-C or SIGTERM."""
     app = build(config)
     app.registry.start()
     try:
-        server = uvicorn.Server(_uvicorn_config(app, config))
+        server = _Server(_uvicorn_config(app, config))
         print(banner(config, app), flush=True)
         server.run()
     finally:

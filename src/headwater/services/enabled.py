@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from headwater.services.base import Service
+from headwater.services.cloudtrail import CloudTrailService
 from headwater.services.iam import IamService
 from headwater.services.sts import StsService
 
@@ -13,4 +14,4 @@ def service_classes() -> list[type[Service]]:
     """Return every service class, in start order."""
     from headwater.services.s3 import S3Service
 
-    return [S3Service, IamService, StsService]
+    return [S3Service, IamService, StsService, CloudTrailService]
