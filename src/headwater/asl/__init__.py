@@ -129,6 +129,8 @@ from headwater.asl.protocol import (
     ExecutionSucceeded,
     ExecutionTimedOut,
     InvokeTask,
+    ItemsRead,
+    ReadItems,
     StartTimer,
     Step,
     StopExecution,
@@ -138,6 +140,7 @@ from headwater.asl.protocol import (
     TaskSubmitted,
     TaskSucceeded,
     TimerFired,
+    WriteResults,
 )
 
 __all__ = [
@@ -162,7 +165,9 @@ __all__ = [
     "Failure",
     "InterpreterError",
     "InvokeTask",
+    "ItemsRead",
     "QueryLanguage",
+    "ReadItems",
     "SplitMix",
     "StartTimer",
     "StateType",
@@ -176,6 +181,7 @@ __all__ = [
     "TaskSubmitted",
     "TaskSucceeded",
     "TimerFired",
+    "WriteResults",
     "ValidationResult",
     "advance",
     "check_execution_input",

@@ -17,17 +17,21 @@ from headwater.asl.compile_base import (  # noqa: F401
     CompilerBase,
 )
 from headwater.asl.intrinsics import IntrinsicSyntaxError, compile_intrinsic, looks_like_intrinsic
+from headwater.asl.item_reader import CSV_DELIMITERS, INPUT_TYPES
 from headwater.asl.jsonata_expr import (
     is_jsonata,
 )
 from headwater.asl.model import (
     ChoiceState,
     FailState,
+    ItemBatcherSpec,
+    ItemReaderSpec,
     MapState,
     ParallelState,
     PassState,
     ProcessorMode,
     QueryLanguage,
+    ResultWriterSpec,
     State,
     StatesBlock,
     SucceedState,
@@ -463,14 +467,14 @@ class StateCompilers(CompilerBase):
                     f"{loc}/{field_name}",
                 )
         reader = raw.get("ItemReader")
-        if isinstance(reader, dict) and "Resource" not in reader:
-            self.error("These fields are required: [Resource]", f"{loc}/ItemReader")
+        if isinstance(reader, dict):
+            kw["item_reader"] = self.item_reader(reader, f"{loc}/ItemReader", lang)
+        batcher = raw.get("ItemBatcher")
+        if isinstance(batcher, dict):
+            kw["item_batcher"] = self.item_batcher(batcher, f"{loc}/ItemBatcher", lang)
         writer = raw.get("ResultWriter")
-        if isinstance(writer, dict) and not ({"Resource", "WriterConfig"} & set(writer)):
-            self.error("These fields are required: [Resource]", f"{loc}/ResultWriter")
-        kw["item_reader"] = reader
-        kw["item_batcher"] = raw.get("ItemBatcher")
-        kw["result_writer"] = writer
+        if isinstance(writer, dict):
+            kw["result_writer"] = self.result_writer(writer, f"{loc}/ResultWriter", lang)
         if "Label" in raw:
             label = raw["Label"]
             problem = None
@@ -496,3 +500,97 @@ class StateCompilers(CompilerBase):
         if block is None:
             return None
         return MapState(**common, **kw)
+
+    def _template(self, raw: dict[str, Any], loc: str, lang: QueryLanguage) -> Any:
+        """Parameters (JSONPath) or Arguments (JSONata) of a reader or writer."""
+        if lang is QueryLanguage.JSONATA:
+            if "Arguments" in raw:
+                return self.jsonata(raw["Arguments"], "Arguments", f"{loc}/Arguments")
+            return None
+        if "Parameters" in raw:
+            return self.payload(raw["Parameters"], f"{loc}/Parameters")
+        return None
+
+    def item_reader(self, raw: dict[str, Any], loc: str, lang: QueryLanguage) -> Any:
+        """Compile an ItemReader."""
+        for key in raw:
+            if key not in {"Resource", "ReaderConfig", "Parameters", "Arguments"}:
+                self.error(f"The field '{key}' is not supported by Step Functions", loc)
+        resource = raw.get("Resource")
+        if not isinstance(resource, str):
+            self.error("These fields are required: [Resource]", loc)
+            return None
+        config = raw.get("ReaderConfig") or {}
+        if not isinstance(config, dict):
+            self.error(
+                "The value for the field 'ReaderConfig' must be an OBJECT", f"{loc}/ReaderConfig"
+            )
+            return None
+        where = f"{loc}/ReaderConfig"
+        input_type = config.get("InputType")
+        if input_type is not None and input_type not in INPUT_TYPES:
+            self.error(
+                "The field 'InputType' should have one of these values: "
+                "[CSV, JSON, JSONL, MANIFEST]",
+                f"{where}/InputType",
+            )
+            return None
+        header_location = config.get("CSVHeaderLocation", "FIRST_ROW")
+        if header_location not in ("FIRST_ROW", "GIVEN"):
+            self.error(
+                "The field 'CSVHeaderLocation' should have one of these values: [FIRST_ROW, GIVEN]",
+                f"{where}/CSVHeaderLocation",
+            )
+            return None
+        headers = config.get("CSVHeaders") or []
+        if header_location == "GIVEN" and not headers:
+            self.error(
+                "The field 'CSVHeaders' is required when 'CSVHeaderLocation' is GIVEN", where
+            )
+            return None
+        delimiter = config.get("CSVDelimiter", "COMMA")
+        if delimiter not in CSV_DELIMITERS:
+            self.error(
+                "The field 'CSVDelimiter' should have one of these values: "
+                f"[{', '.join(CSV_DELIMITERS)}]",
+                f"{where}/CSVDelimiter",
+            )
+            return None
+        return ItemReaderSpec(
+            resource=resource,
+            parameters=self._template(raw, loc, lang),
+            input_type=input_type,
+            csv_header_location=header_location,
+            csv_headers=tuple(headers),
+            csv_delimiter=CSV_DELIMITERS[delimiter],
+            max_items=self.number(config, "MaxItems", where, lang, minimum=0, maximum=100_000_000),
+        )
+
+    def item_batcher(self, raw: dict[str, Any], loc: str, lang: QueryLanguage) -> Any:
+        """Compile an ItemBatcher."""
+        batch_input = None
+        if "BatchInput" in raw:
+            batch_input = (
+                self.jsonata(raw["BatchInput"], "BatchInput", f"{loc}/BatchInput")
+                if lang is QueryLanguage.JSONATA
+                else self.payload(raw["BatchInput"], f"{loc}/BatchInput")
+            )
+        return ItemBatcherSpec(
+            max_items_per_batch=self.number(raw, "MaxItemsPerBatch", loc, lang, minimum=1),
+            max_input_bytes_per_batch=self.number(
+                raw, "MaxInputBytesPerBatch", loc, lang, minimum=1, maximum=262144
+            ),
+            batch_input=batch_input,
+        )
+
+    def result_writer(self, raw: dict[str, Any], loc: str, lang: QueryLanguage) -> Any:
+        """Compile a ResultWriter."""
+        if not ({"Resource", "WriterConfig"} & set(raw)):
+            self.error("These fields are required: [Resource]", loc)
+            return None
+        config = raw.get("WriterConfig")
+        return ResultWriterSpec(
+            resource=raw.get("Resource"),
+            parameters=self._template(raw, loc, lang),
+            writer_config=config if isinstance(config, dict) else None,
+        )

@@ -83,6 +83,11 @@ class Failure:
     error: str | None
     cause: str | None = None
 
+    def __post_init__(self) -> None:
+        # Keep plain strings: StrEnum members must not leak into JSON outputs.
+        if self.error is not None and type(self.error) is not str:
+            object.__setattr__(self, "error", str(self.error))
+
     def to_json(self) -> dict[str, str | None]:
         """Return the failure as the error output AWS hands to a Catch (``Error``/``Cause``).
 

@@ -16,6 +16,7 @@ from headwater.asl.exec_common import (
 from headwater.asl.io_pipeline import (
     apply_input_path,
 )
+from headwater.asl.item_reader import batch_items, parse_items
 from headwater.asl.jsonata_expr import JsonataTemplate
 from headwater.asl.model import (
     MapState,
@@ -23,9 +24,10 @@ from headwater.asl.model import (
     ParallelState,
     State,
 )
+from headwater.asl.protocol import ItemsRead, ReadItems, WriteResults
 from headwater.asl.values import dumps, is_number, json_type_name
 
-__all__ = ["child_done", "child_failed", "run_map", "run_parallel"]
+__all__ = ["items_read", "child_done", "child_failed", "run_map", "run_parallel"]
 
 # ---------------------------------------------------------------------- Parallel
 
@@ -121,9 +123,78 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
             if state.items_path is not None
             else effective
         )
+    if state.item_reader is not None:
+        _read_items(engine, frame, state, ctx, effective)
+        return
     if not isinstance(items, list):
         raise ctx.query_error(f"Map state input must be an array but was: {dumps(items)}")
+    _start_iterations(engine, frame, state, ctx, effective, items)
+
+
+def _template_value(template: Any, ctx: EvalContext, doc: Any) -> Any:
+    if template is None:
+        return None
+    if isinstance(template, JsonataTemplate):
+        return template.evaluate(ctx)
+    return template.evaluate(ctx, doc)
+
+
+def _read_items(
+    engine: Engine, frame: Frame, state: MapState, ctx: EvalContext, effective: Any
+) -> None:
+    reader = state.item_reader
+    assert reader is not None
+    params = _template_value(reader.parameters, ctx, effective)
+    token = engine.rng.uuid4()
+    frame["wait"] = {"kind": "reader", "token": token, "effective": effective}
+    engine.waits[token] = frame["id"]
+    engine.commands.append(
+        ReadItems(token=token, resource=reader.resource, parameters=params, state_name=state.name)
+    )
+
+
+def items_read(engine: Engine, frame: Frame, event: ItemsRead) -> None:
+    """The runtime answered a :class:`ReadItems` command."""
+    state = engine.state_of(frame)
+    assert isinstance(state, MapState)
+    assert state.item_reader is not None
+    wait = frame["wait"]
+    engine.waits.pop(wait["token"], None)
+    effective = wait["effective"]
+    frame["wait"] = None
+    ctx = engine.eval_context(frame, state)
+    try:
+        max_items = _int_field(state.item_reader.max_items, ctx, effective)
+        items = parse_items(
+            state.item_reader,
+            body=event.body,
+            objects=event.objects,
+            max_items=int(max_items) if max_items is not None else None,
+        )
+        _start_iterations(engine, frame, state, ctx, effective, items)
+    except StatesFailure as exc:
+        engine.state_failed(frame, state, exc.failure)
+
+
+def _start_iterations(
+    engine: Engine,
+    frame: Frame,
+    state: MapState,
+    ctx: EvalContext,
+    effective: Any,
+    items: list[Any],
+) -> None:
     limit = _int_field(state.max_concurrency, ctx, effective) or 0
+    batcher = state.item_batcher
+    if batcher is not None:
+        max_items = _int_field(batcher.max_items_per_batch, ctx, effective)
+        max_bytes = _int_field(batcher.max_input_bytes_per_batch, ctx, effective)
+        items = batch_items(
+            items,
+            max_items=int(max_items) if max_items is not None else None,
+            max_bytes=int(max_bytes) if max_bytes is not None else None,
+            batch_input=_template_value(batcher.batch_input, ctx, effective),
+        )
     engine.emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
     tolerated_count = _int_field(state.tolerated_failure_count, ctx, effective)
     tolerated_pct = _int_field(state.tolerated_failure_percentage, ctx, effective, allow_float=True)
@@ -147,11 +218,13 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
     if state.distributed:
         label = state.label or state.name
         info = engine.s["info"]
+        run_id = engine.rng.uuid4()
         arn = (
             f"arn:aws:states:{info['region']}:{info['account']}:mapRun:"
-            f"{info['stateMachineName']}/{label}:{engine.rng.uuid4()}"
+            f"{info['stateMachineName']}/{label}:{run_id}"
         )
         wait["mapRunArn"] = arn
+        wait["mapRunId"] = run_id
         engine.emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
     if not items:
         _map_complete(engine, frame, state)
@@ -213,10 +286,43 @@ def _map_complete(engine: Engine, frame: Frame, state: MapState) -> None:
     results = wait["results"]
     frame["wait"] = None
     ctx = engine.eval_context(frame, state)
+    if state.result_writer is not None:
+        results = _write_results(engine, frame, state, ctx, wait, results)
     try:
         finish_with_result(engine, frame, state, ctx, results, next_name=next_state(state))
     except StatesFailure as exc:
         engine.state_failed(frame, state, exc.failure)
+
+
+def _write_results(
+    engine: Engine,
+    frame: Frame,
+    state: MapState,
+    ctx: EvalContext,
+    wait: dict[str, Any],
+    results: list[Any],
+) -> Any:
+    writer = state.result_writer
+    assert writer is not None
+    params = _template_value(writer.parameters, ctx, frame["input"]) or {}
+    prefix = str(params.get("Prefix", "")) if isinstance(params, dict) else ""
+    run_id = wait.get("mapRunId") or engine.rng.uuid4()
+    key_prefix = f"{prefix}/{run_id}/" if prefix else f"{run_id}/"
+    arn = wait.get("mapRunArn", "")
+    engine.commands.append(
+        WriteResults(
+            resource=writer.resource,
+            parameters=params,
+            map_run_arn=arn,
+            key_prefix=key_prefix,
+            results=results,
+            writer_config=writer.writer_config,
+        )
+    )
+    details: dict[str, Any] = {"Key": f"{key_prefix}manifest.json"}
+    if isinstance(params, dict) and "Bucket" in params:
+        details = {"Bucket": params["Bucket"], **details}
+    return {"MapRunArn": arn, "ResultWriterDetails": details}
 
 
 def _tolerated(wait: dict[str, Any]) -> bool:

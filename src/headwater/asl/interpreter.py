@@ -17,11 +17,14 @@ from headwater.asl.errors import (
     InterpreterError,
     StatesError,
 )
+from headwater.asl.exec_parallel_map import items_read
 from headwater.asl.executors import retry_due, task_error, task_event, task_result, wait_over
 from headwater.asl.model import CompiledMachine
 from headwater.asl.protocol import (
+    CancelTimer,
     Event,
     ExecutionInfo,
+    ItemsRead,
     StartTimer,
     Step,
     StopExecution,
@@ -140,12 +143,23 @@ def _dispatch(engine: Engine, event: Event) -> None:
     if isinstance(event, TimerFired):
         _timer(engine, event.timer_id)
         return
+    if isinstance(event, ItemsRead):
+        items_read(engine, engine.waiter(event.token), event)
+        return
     if not isinstance(
         event, TaskStarted | TaskSubmitted | TaskSucceeded | TaskFailed | TaskHeartbeat
     ):
         raise InterpreterError(f"unknown event {type(event).__name__}")
     frame = engine.waiter(event.token)
     wait = frame.get("wait") or {}
+    if wait.get("kind") == "reader":
+        if isinstance(event, TaskFailed):
+            engine.waits.pop(event.token, None)
+            frame["wait"] = None
+            engine.state_failed(
+                frame, engine.state_of(frame), Failure(error=event.error, cause=event.cause)
+            )
+        return
     if isinstance(event, TaskStarted):
         task_event(engine, frame, "Started", {})
     elif isinstance(event, TaskSubmitted):
@@ -159,6 +173,7 @@ def _dispatch(engine: Engine, event: Event) -> None:
         old = wait.get("hbTimer")
         if old:
             engine.waits.pop(old, None)
+            engine.commands.append(CancelTimer(timer_id=old))
             engine.start_timer(frame, event.time + float(wait["heartbeat"]), "hbTimer")
     elif isinstance(event, TaskSucceeded):
         task_result(engine, frame, event.output)

@@ -16,6 +16,8 @@ __all__ = [
     "ChoiceState",
     "CompiledMachine",
     "FailState",
+    "ItemBatcherSpec",
+    "ItemReaderSpec",
     "JitterStrategy",
     "MapState",
     "NumberSource",
@@ -24,6 +26,7 @@ __all__ = [
     "ProcessorMode",
     "QueryLanguage",
     "Retrier",
+    "ResultWriterSpec",
     "State",
     "StateType",
     "StatesBlock",
@@ -202,6 +205,37 @@ class ParallelState(State):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ItemReaderSpec:
+    """A compiled ItemReader."""
+
+    resource: str
+    parameters: PayloadTemplate | JsonataTemplate | None = None
+    input_type: str | None = None
+    csv_header_location: str = "FIRST_ROW"
+    csv_headers: tuple[str, ...] = ()
+    csv_delimiter: str = ","
+    max_items: NumberSource | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemBatcherSpec:
+    """A compiled ItemBatcher."""
+
+    max_items_per_batch: NumberSource | None = None
+    max_input_bytes_per_batch: NumberSource | None = None
+    batch_input: PayloadTemplate | JsonataTemplate | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultWriterSpec:
+    """A compiled ResultWriter."""
+
+    resource: str | None = None
+    parameters: PayloadTemplate | JsonataTemplate | None = None
+    writer_config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MapState(State):
     """A Map state (inline or distributed)."""
 
@@ -210,9 +244,9 @@ class MapState(State):
     items: JsonataTemplate | Any = None
     item_selector: PayloadTemplate | JsonataTemplate | None = None
     max_concurrency: NumberSource | None = None
-    item_reader: Any = None
-    item_batcher: Any = None
-    result_writer: Any = None
+    item_reader: ItemReaderSpec | None = None
+    item_batcher: ItemBatcherSpec | None = None
+    result_writer: ResultWriterSpec | None = None
     tolerated_failure_count: NumberSource | None = None
     tolerated_failure_percentage: NumberSource | None = None
     label: str | None = None

@@ -22,6 +22,8 @@ __all__ = [
     "ExecutionSucceeded",
     "ExecutionTimedOut",
     "InvokeTask",
+    "ItemsRead",
+    "ReadItems",
     "StartTimer",
     "Step",
     "StopExecution",
@@ -31,6 +33,7 @@ __all__ = [
     "TaskSubmitted",
     "TaskSucceeded",
     "TimerFired",
+    "WriteResults",
 ]
 
 
@@ -101,6 +104,20 @@ class TaskHeartbeat(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ItemsRead(Event):
+    """The runtime read a distributed Map's ItemReader source (answer to :class:`ReadItems`).
+
+    ``body`` is the text of an S3 object (``s3:getObject``); ``objects`` the listing entries of
+    ``s3:listObjectsV2`` (``Key``, ``Size``, ``Etag``, ``LastModified``, ``StorageClass``).
+    A failed read is answered with :class:`TaskFailed` (e.g. ``States.ItemReaderFailed``).
+    """
+
+    token: str
+    body: str | None = None
+    objects: list[Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TimerFired(Event):
     """A timer requested by :class:`StartTimer` reached its deadline."""
 
@@ -147,6 +164,36 @@ class InvokeTask(Command):
     timeout_seconds: float | None = None
     heartbeat_seconds: float | None = None
     credentials: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadItems(Command):
+    """Read a distributed Map's items and answer with :class:`ItemsRead`.
+
+    ``resource`` is ``arn:aws:states:::s3:getObject`` or ``arn:aws:states:::s3:listObjectsV2``,
+    called with ``parameters``.
+    """
+
+    token: str
+    resource: str
+    parameters: Any
+    state_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteResults(Command):
+    """Write a distributed Map's results as its ResultWriter says (no answer expected).
+
+    ``key_prefix`` is where AWS puts ``manifest.json`` and the result files:
+    ``<Prefix>/<map run id>/``.
+    """
+
+    resource: str | None
+    parameters: Any
+    map_run_arn: str
+    key_prefix: str
+    results: list[Any]
+    writer_config: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
