@@ -147,16 +147,12 @@ def _matches(want: Any, have: Any) -> bool:
         )
     if isinstance(want, str) and isinstance(have, str) and _PLACEHOLDER.search(want):
         return _text_matches(want, have, _PLACEHOLDER.findall(want))
-    return (
-        bool(want == have)
-        and type(want) is type(have)
-        or (
-            isinstance(want, int | float)
-            and isinstance(have, int | float)
-            and not isinstance(want, bool)
-            and not isinstance(have, bool)
-            and want == have
-        )
+    return (bool(want == have) and type(want) is type(have)) or (
+        isinstance(want, int | float)
+        and isinstance(have, int | float)
+        and not isinstance(want, bool)
+        and not isinstance(have, bool)
+        and want == have
     )
 
 
