@@ -12,6 +12,8 @@ __all__ = ["service_classes"]
 
 def service_classes() -> list[type[Service]]:
     """Return every service class, in start order."""
+    from headwater.services.lambda_ import LambdaService
+    from headwater.services.logs import LogsService
     from headwater.services.s3 import S3Service
 
-    return [S3Service, IamService, StsService, CloudTrailService]
+    return [S3Service, IamService, StsService, CloudTrailService, LogsService, LambdaService]
