@@ -97,6 +97,25 @@ class FlattenPlan:
             table = tables.get(prefix)
             if not table:
                 return
+            if len(node) < len(table):  # walk the smaller side: the object or the plan's keys
+                for key, value in node.items():
+                    entry = table.get(key)
+                    if entry is None:
+                        continue
+                    full, leaf, deeper = entry
+                    t = type(value)
+                    if t is dict:
+                        if deeper:
+                            visit(value, full, chain)
+                    elif t is list:
+                        visit_array(value, full, leaf, deeper, chain)
+                    elif leaf:
+                        found = out.get(full)
+                        if found is None:
+                            out[full] = [(value, chain)]
+                        else:
+                            found.append((value, chain))
+                return
             for key, (full, leaf, deeper) in table.items():
                 value = node.get(key, _MISSING)
                 if value is _MISSING:
