@@ -212,6 +212,11 @@ def serialize_response(
         )
         headers.append(("content-type", "application/xml"))
         return RestResponse(status=status, headers=headers, body=xml_.to_bytes(elem))
+    if op.name == "GetBucketLocation":
+        root = ET.Element("LocationConstraint", {"xmlns": S3_NAMESPACE})
+        root.text = str(body_members.get("LocationConstraint") or "") or None
+        headers.append(("content-type", "application/xml"))
+        return RestResponse(status=status, headers=headers, body=xml_.to_bytes(root))
     if not body_members:
         if protocol == "rest-json" and status != 204:
             headers.append(("content-type", "application/json"))
@@ -221,11 +226,6 @@ def serialize_response(
         headers.append(("content-type", "application/json"))
         data = json.dumps(json_.serialize_value(shape, body_members)).encode()
         return RestResponse(status=status, headers=headers, body=data)
-    if op.name == "GetBucketLocation":
-        root = ET.Element("LocationConstraint", {"xmlns": S3_NAMESPACE})
-        root.text = str(body_members.get("LocationConstraint") or "") or None
-        headers.append(("content-type", "application/xml"))
-        return RestResponse(status=status, headers=headers, body=xml_.to_bytes(root))
     root_name = S3_ROOTS.get(op.name) or shape.serialization.get("name") or shape.name
     elem = xml_.serialize_element(
         shape, body_members, root_name, timestamp_format="iso8601ms", namespace=namespace
