@@ -36,6 +36,7 @@ class ServerConfig:
     time_scale: float = 1.0
     account_id: str = DEFAULT_ACCOUNT_ID
     log_level: str = "warning"
+    fsync: bool = False
 
     @property
     def endpoint(self) -> str:

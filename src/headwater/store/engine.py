@@ -25,8 +25,9 @@ __all__ = ["Store"]
 class Store:
     """Access to the state database; ports take the connections it hands out."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, synchronous: str = "NORMAL") -> None:
         self.url = url
+        self.synchronous = synchronous
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -35,13 +36,20 @@ class Store:
         self.engine = sa.create_engine(url, **kwargs)
         self._write_lock = threading.RLock()
         if self.is_sqlite:
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "connect", self._pragmas)
+
+    def _pragmas(self, dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record, self.synchronous)
 
     @classmethod
-    def open(cls, data_dir: Path) -> Store:
-        """Open (creating if needed) the SQLite store under ``data_dir`` and migrate it."""
+    def open(cls, data_dir: Path, *, synchronous: str = "NORMAL") -> Store:
+        """Open (creating if needed) the SQLite store under ``data_dir`` and migrate it.
+
+        ``synchronous`` is SQLite's setting: ``NORMAL`` (the default) survives a crash of the
+        process; ``FULL`` also survives losing power, at the cost of an fsync per commit.
+        """
         data_dir.mkdir(parents=True, exist_ok=True)
-        store = cls(f"sqlite:///{data_dir / 'state.db'}")
+        store = cls(f"sqlite:///{data_dir / 'state.db'}", synchronous=synchronous)
         store.migrate()
         return store
 
@@ -148,11 +156,13 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "NORMAL") -> None:
+    if synchronous not in ("NORMAL", "FULL", "OFF", "EXTRA"):
+        raise StoreError(f"unknown SQLite synchronous setting {synchronous!r}")
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
     except Exception as exc:
