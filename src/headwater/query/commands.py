@@ -1,0 +1,740 @@
+"""The statements that are not plain queries: SHOW, DESCRIBE, DDL, MSCK, CTAS, INSERT.
+
+Each returns a :class:`~headwater.query.results.QueryResult`; statements that change the
+catalog put :mod:`~headwater.query.catalog` changes in ``result.changes`` (nothing is applied
+here). CTAS and INSERT write Parquet (or JSON / text) files under the table's location.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from headwater.query.catalog import (
+    AddPartitions,
+    CreateDatabase,
+    CreateTable,
+    DropDatabase,
+    DropPartitions,
+    DropTable,
+)
+from headwater.query.ddl import (
+    hive_failure,
+    show_create_table,
+    storage_for_format,
+    table_input_from_ddl,
+)
+from headwater.query.errors import NotSupportedError, QueryError, TableNotFoundError
+from headwater.query.results import OutputKind, QueryResult, ResultColumn, StatementType
+from headwater.query.sources import TableInfo, list_files, sql_string
+from headwater.query.statements import Command, PartitionSpec, QualifiedName
+from headwater.query.types import AthenaType, duckdb_to_hive, hive_to_duckdb
+from headwater.query.utility import (
+    VIEW_COLUMNS,
+    describe_rows,
+    like_filter,
+    partition_name,
+    show_columns_rows,
+    string_columns,
+    view_column_rows,
+)
+from headwater.query.views import decode_view
+
+if TYPE_CHECKING:
+    from headwater.query.engine import Execution
+
+__all__ = [
+    "create_database_from_ast",
+    "create_external_table",
+    "create_table_as",
+    "drop_from_ast",
+    "insert_into",
+    "run_command",
+]
+
+_ROWS = (ResultColumn(name="rows", type=AthenaType("bigint", 19, 0)),)
+_HIVE_FOLDER = re.compile(r"\A([^=/]+)=(.*)\Z")
+
+
+def _utility(
+    sub: str,
+    columns: Sequence[ResultColumn],
+    rows: Sequence[Sequence[str | None]],
+    *,
+    update_count: int | None = 0,
+) -> QueryResult:
+    return QueryResult(
+        statement_type=StatementType.UTILITY,
+        substatement_type=sub,
+        columns=tuple(columns),
+        rows=tuple(tuple(r) for r in rows),
+        update_count=update_count,
+        output=OutputKind.TXT,
+    )
+
+
+def _ddl(sub: str, *changes: Any, rows: Sequence[str] = ()) -> QueryResult:
+    return QueryResult(
+        statement_type=StatementType.DDL,
+        substatement_type=sub,
+        columns=string_columns("result") if rows else (),
+        rows=tuple((r,) for r in rows),
+        output=OutputKind.TXT,
+        changes=tuple(changes),
+    )
+
+
+def _table(
+    run: Execution, name: QualifiedName, default: str | None = None
+) -> tuple[str, str, Mapping[str, Any]]:
+    database = name.database(default or run.database)
+    table = run.resolver.get_table(database, name.name) if run.database_exists(database) else None
+    if table is None:
+        if not run.database_exists(database):
+            raise hive_failure(
+                f"SemanticException [Error 10072]: Database does not exist: {database}",
+                error_name="SCHEMA_NOT_FOUND",
+                error_type=1301,
+            )
+        raise hive_failure(
+            f"SemanticException [Error 10001]: Table not found {database}.{name.name}",
+            error_name="TABLE_NOT_FOUND",
+            error_type=1301,
+        )
+    return database, name.name, table
+
+
+def _is_view(table: Mapping[str, Any]) -> bool:
+    return str(table.get("TableType")) == "VIRTUAL_VIEW"
+
+
+def run_command(run: Execution, command: Command) -> QueryResult:
+    """Run a statement :func:`~headwater.query.statements.classify` recognised."""
+    handler = _HANDLERS.get(command.kind)
+    if handler is None:
+        raise NotSupportedError(f"{command.args.get('keyword', command.kind)} is not supported")
+    return handler(run, command.args)
+
+
+def _show_databases(run: Execution, args: dict[str, Any]) -> QueryResult:
+    names = like_filter(run.resolver.list_databases(), args.get("like"))
+    return _utility("SHOW_DATABASES", string_columns("database_name"), [(n,) for n in names])
+
+
+def _show_tables(run: Execution, args: dict[str, Any], views_only: bool = False) -> QueryResult:
+    database = args["db"].name if args.get("db") else run.database
+    if not run.database_exists(database):
+        raise hive_failure(
+            f"SemanticException [Error 10072]: Database does not exist: {database}",
+            error_name="SCHEMA_NOT_FOUND",
+            error_type=1301,
+        )
+    tables = run.resolver.list_tables(database)
+    names = [str(t["Name"]).lower() for t in tables if not views_only or _is_view(t)]
+    names = like_filter(names, args.get("like"))
+    if views_only:
+        return _utility(
+            "SHOW_VIEWS",
+            (ResultColumn(name="views", type=AthenaType("varchar")),),
+            [(n,) for n in names],
+        )
+    return _show_result("SHOW_TABLES", "tab_name", names)
+
+
+def _show_result(sub: str, column: str, values: Sequence[str]) -> QueryResult:
+    return _utility(sub, string_columns(column), [(v,) for v in values])
+
+
+def _show_columns(run: Execution, args: dict[str, Any]) -> QueryResult:
+    default = args["db"].name if args.get("db") else None
+    database, name, table = _table(run, args["table"], default)
+    if _is_view(table):
+        return _utility("DESC_VIEW", VIEW_COLUMNS, view_column_rows(table))
+    return _show_result("SHOW_COLUMNS", "field", show_columns_rows(table))
+
+
+def _partition_keys(table: Mapping[str, Any]) -> list[str]:
+    return [str(k["Name"]).lower() for k in table.get("PartitionKeys") or ()]
+
+
+def _show_partitions(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    keys = _partition_keys(table)
+    if not keys:
+        raise hive_failure(
+            f"SemanticException [Error 10241]: Table {name} is not a partitioned table",
+            error_type=1100,
+        )
+    parts = sorted(
+        tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, name)
+    )
+    return _show_result("SHOW_PARTITIONS", "partition", [partition_name(keys, v) for v in parts])
+
+
+def _show_create_table(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    if _is_view(table):
+        raise NotSupportedError(
+            f"{database}.{name} is a view: use SHOW CREATE VIEW", error_type=1200
+        )
+    return _utility(
+        "SHOW_CREATE_TABLE",
+        string_columns("createtab_stmt"),
+        [(line,) for line in show_create_table(table)],
+        update_count=None,
+    )
+
+
+def _show_create_view(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    if not _is_view(table):
+        raise QueryError(
+            f"line 1:1: Relation 'awsdatacatalog.{database}.{name}' is a table, not a view",
+            error_name="NOT_SUPPORTED",
+            error_type=1200,
+        )
+    view = decode_view(table.get("ViewOriginalText"), name=f"{database}.{name}")
+    text = f'CREATE VIEW "awsdatacatalog"."{database}"."{name}" SECURITY DEFINER AS\n'
+    text += view.original_sql
+    return _utility(
+        "SHOW_CREATE_VIEW",
+        (ResultColumn(name="create view", type=AthenaType("varchar")),),
+        [(line,) for line in text.split("\n")],
+    )
+
+
+def _show_tblproperties(run: Execution, args: dict[str, Any]) -> QueryResult:
+    _, _, table = _table(run, args["table"])
+    params = dict(table.get("Parameters") or {})
+    prop = args.get("prop")
+    if prop is not None:
+        rows = [(params.get(prop, f"Table does not have property: {prop}"),)]
+    else:
+        rows = [(f"{k}\t{v}",) for k, v in params.items()]
+    return _utility("SHOW_TABLE_PROPERTIES", string_columns("prpt_name", "prpt_value"), rows)
+
+
+def _describe(run: Execution, args: dict[str, Any]) -> QueryResult:
+    _, _, table = _table(run, args["table"])
+    if _is_view(table):
+        return _utility("DESC_VIEW", VIEW_COLUMNS, view_column_rows(table))
+    rows = describe_rows(table)
+    column = args.get("column")
+    if column:
+        rows = [r for r in rows if r.split("\t", 1)[0].strip().lower() == column][:1]
+    return _utility(
+        "DESCRIBE_TABLE",
+        string_columns("col_name", "data_type", "comment"),
+        [(r,) for r in rows],
+        update_count=None,
+    )
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _partition_input(
+    table: Mapping[str, Any], values: Sequence[str], location: str
+) -> dict[str, Any]:
+    sd = copy.deepcopy(dict(table.get("StorageDescriptor") or {}))
+    sd["Location"] = location
+    return {"Values": list(values), "StorageDescriptor": sd, "Parameters": {}}
+
+
+def _msck(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    keys = _partition_keys(table)
+    location = str((table.get("StorageDescriptor") or {}).get("Location") or "")
+    if not keys or not location:
+        return _ddl("MSCK_REPAIR_TABLE")
+    base = run.engine.local_path(location)
+    known = {tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, name)}
+    found: dict[tuple[str, ...], str] = {}
+    if base.is_dir():
+        for path, _ in list_files(str(base)):
+            rel = Path(path).parent.relative_to(base).parts
+            if len(rel) < len(keys):
+                continue
+            values = []
+            for key, folder in zip(keys, rel[: len(keys)], strict=True):
+                match = _HIVE_FOLDER.match(folder)
+                if not match or match.group(1).lower() != key:
+                    break
+                values.append(_unescape(match.group(2)))
+            else:
+                folders = "/".join(rel[: len(keys)])
+                found.setdefault(tuple(values), location.rstrip("/") + "/" + folders + "/")
+    new = sorted(v for v in found if v not in known)
+    if not new:
+        return _ddl("MSCK_REPAIR_TABLE")
+    names = [f"{name}:{partition_name(keys, v)}" for v in new]
+    rows = ["Partitions not in metastore:\t" + "\t".join(names)]
+    rows += [f"Repair: Added partition to metastore {n}" for n in names]
+    change = AddPartitions(
+        database=database,
+        table=name,
+        partitions=tuple(_partition_input(table, v, found[v]) for v in new),
+    )
+    return _ddl("MSCK_REPAIR_TABLE", change, rows=rows)
+
+
+def _spec_values(spec: PartitionSpec, keys: Sequence[str], partial: bool) -> dict[str, str]:
+    given = dict(spec.values)
+    unknown = [k for k in given if k not in keys]
+    if unknown or (not partial and len(given) != len(keys)):
+        raise hive_failure(
+            f"ValidationFailureSemanticException partition spec {given} doesn't contain all "
+            f"({len(keys)}) partition columns",
+            error_type=1100,
+        )
+    return given
+
+
+def _alter_add(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    keys = _partition_keys(table)
+    if not keys:
+        raise hive_failure(f"SemanticException table {name} is not partitioned", error_type=1100)
+    known = {tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, name)}
+    location = str((table.get("StorageDescriptor") or {}).get("Location") or "").rstrip("/")
+    adds = []
+    for spec in args.get("specs") or ():
+        given = _spec_values(spec, keys, partial=False)
+        values = tuple(given[k] for k in keys)
+        if values in known:
+            if args.get("if_not_exists"):
+                continue
+            raise hive_failure(
+                "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+                f"AlreadyExistsException(message:Partition already exists: {values})",
+                error_name="ALREADY_EXISTS",
+            )
+        where = spec.location or f"{location}/{partition_name(keys, values)}/"
+        adds.append(_partition_input(table, values, where))
+        known.add(values)
+    changes = [AddPartitions(database=database, table=name, partitions=tuple(adds))] if adds else []
+    return _ddl("ALTER_TABLE_ADD_PARTITION", *changes)
+
+
+def _alter_drop(run: Execution, args: dict[str, Any]) -> QueryResult:
+    database, name, table = _table(run, args["table"])
+    keys = _partition_keys(table)
+    existing = [tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, name)]
+    gone: list[tuple[str, ...]] = []
+    for spec in args.get("specs") or ():
+        given = _spec_values(spec, keys, partial=True)
+        matches = [v for v in existing if all(v[keys.index(k)] == val for k, val in given.items())]
+        if not matches and not args.get("if_exists"):
+            raise hive_failure(
+                "SemanticException [Error 10006]: Partition not found", error_type=1301
+            )
+        gone.extend(m for m in matches if m not in gone)
+    changes = [DropPartitions(database=database, table=name, values=tuple(gone))] if gone else []
+    return _ddl("ALTER_TABLE_DROP_PARTITION", *changes)
+
+
+def _create_database(run: Execution, args: dict[str, Any]) -> QueryResult:
+    name = args["name"].name
+    if run.database_exists(name):
+        if args.get("if_not_exists"):
+            return _ddl("CREATE_DATABASE")
+        raise hive_failure(
+            "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+            f"Database {name} already exists",
+            error_name="ALREADY_EXISTS",
+        )
+    data: dict[str, Any] = {"Name": name, "Parameters": dict(args.get("properties") or {})}
+    if args.get("comment"):
+        data["Description"] = args["comment"]
+    if args.get("location"):
+        data["LocationUri"] = args["location"]
+    return _ddl("CREATE_DATABASE", CreateDatabase(database=data))
+
+
+def _drop_database(run: Execution, args: dict[str, Any]) -> QueryResult:
+    name = args["name"].name
+    if not run.database_exists(name):
+        if args.get("if_exists"):
+            return _ddl("DROP_DATABASE")
+        raise hive_failure(
+            f"SemanticException [Error 10072]: Database does not exist: {name}",
+            error_name="SCHEMA_NOT_FOUND",
+            error_type=1301,
+        )
+    cascade = args.get("mode") == "CASCADE"
+    if run.resolver.list_tables(name) and not cascade:
+        raise hive_failure(
+            "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+            f"InvalidOperationException(message:Database {name} is not empty. One or more "
+            "tables exist.)",
+        )
+    return _ddl("DROP_DATABASE", DropDatabase(name=name, cascade=cascade))
+
+
+def _drop_table(run: Execution, args: dict[str, Any]) -> QueryResult:
+    name: QualifiedName = args["table"]
+    database = name.database(run.database)
+    table = run.resolver.get_table(database, name.name) if run.database_exists(database) else None
+    if table is None:
+        if args.get("if_exists"):
+            return _ddl("DROP_TABLE")
+        _table(run, name)
+    assert table is not None
+    if _is_view(table):
+        raise hive_failure("SemanticException [Error 10137]: Cannot drop a view with DROP TABLE")
+    return _ddl("DROP_TABLE", DropTable(database=database, name=name.name))
+
+
+def _drop_view(run: Execution, args: dict[str, Any]) -> QueryResult:
+    name: QualifiedName = args["table"]
+    database = name.database(run.database)
+    table = run.resolver.get_table(database, name.name) if run.database_exists(database) else None
+    if table is None or not _is_view(table):
+        if args.get("if_exists") and table is None:
+            return _ddl("DROP_VIEW")
+        raise TableNotFoundError(
+            f"line 1:1: View 'awsdatacatalog.{database}.{name.name}' does not exist"
+        )
+    return _ddl("DROP_VIEW", DropTable(database=database, name=name.name))
+
+
+_HANDLERS: dict[str, Any] = {
+    "SHOW_DATABASES": _show_databases,
+    "SHOW_TABLES": _show_tables,
+    "SHOW_VIEWS": lambda run, args: _show_tables(run, args, views_only=True),
+    "SHOW_COLUMNS": _show_columns,
+    "SHOW_PARTITIONS": _show_partitions,
+    "SHOW_CREATE_TABLE": _show_create_table,
+    "SHOW_CREATE_VIEW": _show_create_view,
+    "SHOW_TBLPROPERTIES": _show_tblproperties,
+    "DESCRIBE": _describe,
+    "MSCK": _msck,
+    "ALTER_ADD_PARTITION": _alter_add,
+    "ALTER_DROP_PARTITION": _alter_drop,
+    "CREATE_DATABASE": _create_database,
+    "DROP_DATABASE": _drop_database,
+    "DROP_TABLE": _drop_table,
+    "DROP_VIEW": _drop_view,
+}
+
+
+def create_database_from_ast(run: Execution, create: exp.Create) -> QueryResult:
+    """``CREATE DATABASE`` that the command grammar did not take."""
+    name = QualifiedName((create.this.name,))
+    return _create_database(run, {"name": name, "if_not_exists": bool(create.args.get("exists"))})
+
+
+def drop_from_ast(run: Execution, drop: exp.Drop) -> QueryResult:
+    """``DROP TABLE`` / ``VIEW`` / ``DATABASE`` that the command grammar did not take."""
+    kind = str(drop.args.get("kind") or "").upper()
+    target = drop.this
+    parts = tuple(p for p in (target.catalog, target.db, target.name) if p)
+    args = {
+        "table": QualifiedName(parts),
+        "name": QualifiedName(parts),
+        "if_exists": bool(drop.args.get("exists")),
+    }
+    if kind == "VIEW":
+        return _drop_view(run, args)
+    if kind in ("DATABASE", "SCHEMA"):
+        args["mode"] = "CASCADE" if drop.args.get("cascade") else None
+        return _drop_database(run, args)
+    return _drop_table(run, args)
+
+
+def create_external_table(run: Execution, create: exp.Create) -> QueryResult:
+    """``CREATE EXTERNAL TABLE``: the Glue table to create."""
+    table_input = table_input_from_ddl(create)
+    target = create.this.this
+    database = target.db.lower() if target.db else run.database
+    if not run.database_exists(database):
+        raise hive_failure(
+            f"SemanticException [Error 10072]: Database does not exist: {database}",
+            error_name="SCHEMA_NOT_FOUND",
+            error_type=1301,
+        )
+    if run.resolver.get_table(database, table_input["Name"]) is not None:
+        if create.args.get("exists"):
+            return _ddl("CREATE_TABLE")
+        raise hive_failure(
+            "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+            f"AlreadyExistsException(message:Table {table_input['Name']} already exists)",
+            error_name="ALREADY_EXISTS",
+        )
+    return _ddl("CREATE_TABLE", CreateTable(database=database, table=table_input))
+
+
+# ---------------------------------------------------------------------------- writing data
+
+
+def _ctas_properties(create: exp.Create) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for prop in (create.args.get("properties") or exp.Properties(expressions=[])).expressions:
+        if isinstance(prop, exp.FileFormatProperty):
+            props["format"] = (
+                prop.this.name if isinstance(prop.this, exp.Literal) else prop.this.sql()
+            )
+        elif isinstance(prop, exp.PartitionedByProperty):
+            node = prop.this
+            items = (
+                node.expressions if isinstance(node, exp.Array | exp.Tuple | exp.Schema) else [node]
+            )
+            props["partitioned_by"] = [i.name.lower() for i in items]
+        elif isinstance(prop, exp.WithDataProperty):
+            props["no_data"] = bool(prop.args.get("no"))
+        elif isinstance(prop, exp.LocationProperty):
+            props["location"] = prop.this.name
+        elif isinstance(prop, exp.Property):
+            key = (
+                prop.this.name.lower() if isinstance(prop.this, exp.Expression) else str(prop.this)
+            )
+            value = prop.args.get("value")
+            if isinstance(value, exp.Array):
+                props[key] = [v.name for v in value.expressions]
+            else:
+                props[key] = (
+                    value.name if isinstance(value, exp.Literal) else value.sql() if value else ""
+                )
+    return props
+
+
+def _write(
+    run: Execution,
+    select_sql: str,
+    names: Sequence[str],
+    types: Sequence[Any],
+    folder: Path,
+    fmt: str,
+    partitioned_by: Sequence[str],
+    compression: str,
+    delimiter: str,
+) -> int:
+    """Write ``select_sql``'s rows under ``folder`` (Hive folders per partition); the row count."""
+    folder.mkdir(parents=True, exist_ok=True)
+    projections = []
+    for i, (name, t) in enumerate(zip(names, types, strict=True)):
+        col = f'"__c{i}"'
+        if t.id in ("hugeint", "uhugeint", "ubigint"):
+            col = f"CAST({col} AS BIGINT)"
+        projections.append(f'{col} AS "{name}"')
+    aliases = ", ".join(f'"__c{i}"' for i in range(len(names)))
+    source = f"SELECT {', '.join(projections)} FROM ({select_sql}) AS __q({aliases})"
+    options = []
+    if fmt == "PARQUET":
+        options += ["FORMAT PARQUET", f"COMPRESSION {sql_string(compression.lower() or 'snappy')}"]
+    elif fmt == "JSON":
+        options += ["FORMAT JSON"]
+    elif fmt == "TEXTFILE":
+        options += ["FORMAT CSV", "HEADER false", f"DELIMITER {sql_string(delimiter)}"]
+    else:
+        raise NotSupportedError(f"Unsupported format for writing: {fmt}")
+    stem = (run.query_id or "{uuid}") + "_{i}"
+    if partitioned_by:
+        cols = ", ".join(f'"{p}"' for p in partitioned_by)
+        options += [
+            f"PARTITION_BY ({cols})",
+            f"FILENAME_PATTERN {sql_string(stem)}",
+            "OVERWRITE_OR_IGNORE true",
+        ]
+        target = str(folder)
+    else:
+        n = len(list(folder.iterdir()))
+        target = str(folder / f"{run.query_id or 'hw'}_{n:05d}_{uuid.uuid4().hex}")
+    cursor = run.cursor.execute(f"COPY ({source}) TO {sql_string(target)} ({', '.join(options)})")
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _written_partitions(folder: Path, keys: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
+    found: dict[tuple[str, ...], str] = {}
+    for path, _ in list_files(str(folder)):
+        rel = Path(path).parent.relative_to(folder).parts
+        if len(rel) != len(keys):
+            continue
+        values = []
+        for key, part in zip(keys, rel, strict=True):
+            match = _HIVE_FOLDER.match(part)
+            if not match or match.group(1).lower() != key:
+                break
+            values.append(_unescape(match.group(2)))
+        else:
+            found.setdefault(tuple(values), "/".join(rel))
+    return sorted(found.items())
+
+
+def _storage(fmt: str, delimiter: str) -> tuple[str, str, str, dict[str, str]]:
+    in_fmt, out_fmt, serde = storage_for_format("JSON" if fmt == "JSON" else fmt)
+    params = {"serialization.format": "1"}
+    if fmt == "TEXTFILE":
+        params = {"field.delim": delimiter, "serialization.format": delimiter}
+    return in_fmt, out_fmt, serde, params
+
+
+def create_table_as(run: Execution, create: exp.Create) -> QueryResult:
+    """``CREATE TABLE ... WITH (...) AS SELECT``: write the data, return the table to create."""
+    target = create.this
+    database = target.db.lower() if target.db else run.database
+    name = target.name.lower()
+    run.require_database(database, target)
+    if run.resolver.get_table(database, name) is not None:
+        if create.args.get("exists"):
+            return _ddl("CREATE_TABLE_AS_SELECT")
+        raise QueryError(
+            f"line 1:1: Table 'awsdatacatalog.{database}.{name}' already exists",
+            error_name="TABLE_ALREADY_EXISTS",
+            error_type=1003,
+        )
+    props = _ctas_properties(create)
+    fmt = str(props.get("format") or "PARQUET").upper()
+    location = props.get("external_location") or props.get("location") or run.ctas_location
+    if not location:
+        raise NotSupportedError(
+            "CTAS needs external_location (or the result location the service passes)",
+            error_type=1100,
+        )
+    folder = run.engine.local_path(str(location))
+    if folder.exists() and any(folder.iterdir()):
+        raise QueryError(
+            f"Target directory for table '{database}.{name}' already exists: {location}. You "
+            "may need to manually clean the data at location before retrying.",
+            error_name="HIVE_PATH_ALREADY_EXISTS",
+            error_type=1100,
+        )
+    partitioned_by = list(props.get("partitioned_by") or [])
+    query = create.expression
+    assert query is not None
+    names, types, sql = run.describe_query(query)
+    if partitioned_by and names[-len(partitioned_by) :] != partitioned_by:
+        raise QueryError(
+            "Partition keys must be the last columns in the table and in the same order as the "
+            f"table properties: {partitioned_by}",
+            error_name="HIVE_COLUMN_ORDER_MISMATCH",
+            error_type=1100,
+        )
+    delimiter = str(props.get("field_delimiter") or "\x01")
+    compression = str(
+        props.get("write_compression") or props.get("parquet_compression") or "SNAPPY"
+    )
+    count = 0
+    if not props.get("no_data"):
+        count = _write(run, sql, names, types, folder, fmt, partitioned_by, compression, delimiter)
+    hive = [(n, duckdb_to_hive(t)) for n, t in zip(names, types, strict=True)]
+    data_cols = hive[: len(hive) - len(partitioned_by)] if partitioned_by else hive
+    key_cols = hive[len(hive) - len(partitioned_by) :] if partitioned_by else []
+    in_fmt, out_fmt, serde, serde_params = _storage(fmt, delimiter)
+    loc = str(location).rstrip("/") + "/"
+    parameters = {"EXTERNAL": "TRUE", "has_encrypted_data": "false"}
+    if fmt == "PARQUET":
+        parameters["parquet.compression"] = compression.upper()
+    table = {
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": parameters,
+        "PartitionKeys": [{"Name": n, "Type": t} for n, t in key_cols],
+        "StorageDescriptor": {
+            "Columns": [{"Name": n, "Type": t} for n, t in data_cols],
+            "Location": loc,
+            "InputFormat": in_fmt,
+            "OutputFormat": out_fmt,
+            "SerdeInfo": {"SerializationLibrary": serde, "Parameters": serde_params},
+            "Compressed": False,
+            "NumberOfBuckets": -1,
+            "BucketColumns": [],
+            "SortColumns": [],
+            "Parameters": {},
+            "StoredAsSubDirectories": False,
+        },
+    }
+    changes: list[Any] = [CreateTable(database=database, table=table)]
+    if partitioned_by and count:
+        parts = tuple(
+            _partition_input(table, values, loc + rel + "/")
+            for values, rel in _written_partitions(folder, partitioned_by)
+        )
+        changes.append(AddPartitions(database=database, table=name, partitions=parts))
+    return QueryResult(
+        statement_type=StatementType.DDL,
+        substatement_type="CREATE_TABLE_AS_SELECT",
+        columns=_ROWS,
+        update_count=count,
+        output=OutputKind.TABLES,
+        update_type="CREATE TABLE",
+        changes=tuple(changes),
+        data_scanned_bytes=run.scanned_bytes,
+    )
+
+
+def insert_into(run: Execution, insert: exp.Insert) -> QueryResult:
+    """``INSERT INTO t [(cols)] SELECT ...``: new files under the table; new partitions."""
+    target = insert.this
+    columns: list[str] | None = None
+    if isinstance(target, exp.Schema):
+        columns = [c.name.lower() for c in target.expressions]
+        target = target.this
+    assert isinstance(target, exp.Table)
+    database = target.db.lower() if target.db else run.database
+    meta = run.lookup(database, target.name.lower(), target)
+    info = TableInfo.from_wire(database, meta)
+    if info.is_view:
+        raise NotSupportedError(f"Inserting into view {database}.{info.name} is not supported")
+    fmt = {"parquet": "PARQUET", "json": "JSON", "text": "TEXTFILE"}.get(info.storage_format)
+    if fmt is None:
+        raise NotSupportedError(f"INSERT INTO a {info.storage_format} table is not supported")
+    query = insert.expression
+    assert query is not None
+    names, types, sql = run.describe_query(query)
+    wanted = [n for n, _ in info.all_columns]
+    given = columns or wanted[: len(names)]
+    if len(given) != len(names):
+        raise QueryError(
+            f"Insert query has {len(names)} columns, target table has {len(wanted)}",
+            error_name="TYPE_MISMATCH",
+            error_type=1002,
+        )
+    select_items = []
+    types_by_name = dict(info.all_columns)
+    for i, col in enumerate(wanted):
+        if col in given:
+            select_items.append(
+                f'CAST(__s."__i{given.index(col)}" AS {hive_to_duckdb(types_by_name[col])})'
+            )
+        else:
+            select_items.append(f"CAST(NULL AS {hive_to_duckdb(types_by_name[col])})")
+        select_items[-1] += f' AS "__o{i}"'
+    aliases = ", ".join(f'"__i{i}"' for i in range(len(names)))
+    shaped = f"SELECT {', '.join(select_items)} FROM ({sql}) AS __s({aliases})"
+    out_types = [run.cursor.sql(shaped).types[i] for i in range(len(wanted))]
+    folder = run.engine.local_path(info.location)
+    keys = [k for k, _ in info.partition_keys]
+    delimiter = str(info.serde_parameters.get("field.delim", "\x01"))
+    count = _write(run, shaped, wanted, out_types, folder, fmt, keys, "SNAPPY", delimiter)
+    changes: list[Any] = []
+    if keys and count:
+        known = {
+            tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, info.name)
+        }
+        loc = info.location.rstrip("/") + "/"
+        new = tuple(
+            _partition_input(meta, values, loc + rel + "/")
+            for values, rel in _written_partitions(folder, keys)
+            if values not in known
+        )
+        if new:
+            changes.append(AddPartitions(database=database, table=info.name, partitions=new))
+    return QueryResult(
+        statement_type=StatementType.DML,
+        substatement_type="INSERT",
+        columns=_ROWS,
+        update_count=count,
+        output=OutputKind.METADATA_ONLY,
+        update_type="INSERT",
+        changes=tuple(changes),
+        data_scanned_bytes=run.scanned_bytes,
+    )
