@@ -237,7 +237,7 @@ def _moto_rate(rules: dict[str, str], events: list[dict[str, Any]], seconds: flo
     patterns = [(name, MotoPattern.load(text)) for name, text in rules.items()]
 
     def run(event: dict[str, Any]) -> list[str]:
-        return [name for name, pattern in patterns if pattern.matches_event(event)]
+        return [name for name, pattern in patterns if pattern.matches_event(event)]  # type: ignore[arg-type]
 
     sample = events[: max(20, 20_000 // len(rules))]
     return _rate(run, sample, seconds)
