@@ -119,7 +119,8 @@ def run_command(run: Execution, command: Command) -> QueryResult:
     handler = _HANDLERS.get(command.kind)
     if handler is None:
         raise NotSupportedError(f"{command.args.get('keyword', command.kind)} is not supported")
-    return handler(run, command.args)
+    result: QueryResult = handler(run, command.args)
+    return result
 
 
 def _show_databases(run: Execution, args: dict[str, Any]) -> QueryResult:
@@ -153,7 +154,7 @@ def _show_result(sub: str, column: str, values: Sequence[str]) -> QueryResult:
 
 def _show_columns(run: Execution, args: dict[str, Any]) -> QueryResult:
     default = args["db"].name if args.get("db") else None
-    database, name, table = _table(run, args["table"], default)
+    _, _, table = _table(run, args["table"], default)
     if _is_view(table):
         return _utility("DESC_VIEW", VIEW_COLUMNS, view_column_rows(table))
     return _show_result("SHOW_COLUMNS", "field", show_columns_rows(table))
@@ -689,7 +690,7 @@ def insert_into(run: Execution, insert: exp.Insert) -> QueryResult:
         raise NotSupportedError(f"INSERT INTO a {info.storage_format} table is not supported")
     query = insert.expression
     assert query is not None
-    names, types, sql = run.describe_query(query)
+    names, _, sql = run.describe_query(query)
     wanted = [n for n, _ in info.all_columns]
     given = columns or wanted[: len(names)]
     if len(given) != len(names):

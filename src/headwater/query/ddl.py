@@ -67,7 +67,7 @@ def hive_failure(
 
 
 def hive_type_of(kind: exp.DataType) -> str:
-    """Glue's spelling of a DDL column type (``ARRAY<STRUCT<x: INT>>`` -> ``array<struct<x:int>>``)."""
+    """Glue's spelling of a DDL type: ``ARRAY<STRUCT<x: INT>>`` -> ``array<struct<x:int>>``."""
     text = kind.sql("hive")
     try:
         return hive_type_text(parse_hive_type(text))

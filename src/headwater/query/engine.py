@@ -94,7 +94,10 @@ def parse_query(sql: str) -> exp.Expression:
         raise QuerySyntaxError("line 1:1: mismatched input '<EOF>'")
     if len(statements) > 1:
         raise QuerySyntaxError("line 1:1: Only one sql statement is allowed")
-    return statements[0]
+    statement = statements[0]
+    if not isinstance(statement, exp.Expression):
+        raise QuerySyntaxError("line 1:1: mismatched input '<EOF>'")
+    return statement
 
 
 @dataclass
@@ -228,12 +231,12 @@ class Execution:
         if isinstance(exc, duckdb.InterruptException):
             return QueryCancelledError()
 
-        def find(kind: type[exp.Expression], name: str) -> exp.Expression | None:
+        def find(kind: type[exp.Expr], name: str) -> exp.Expression | None:
             if original is None:
                 return None
             for node in original.find_all(kind):
-                node_name = node.name if not isinstance(node, exp.Func) else node.sql_name()
-                if str(node_name).lower() == name.lower():
+                node_name = node.sql_name() if isinstance(node, exp.Func) else node.name
+                if str(node_name).lower() == name.lower() and isinstance(node, exp.Expression):
                     return node
             return None
 

@@ -23,7 +23,7 @@ def _java_digits(text: str) -> str:
     negative = text.startswith("-")
     digits_text = text.lstrip("-")
     d = Decimal(digits_text)
-    sign, digits, exponent = d.as_tuple()
+    _, digits, exponent = d.as_tuple()
     assert isinstance(exponent, int)
     ds = "".join(str(x) for x in digits).lstrip("0") or "0"
     # Position of the decimal point relative to the first significant digit.

@@ -1,4 +1,4 @@
-"""A finished statement's result, and the files Athena writes for it.
+r"""A finished statement's result, and the files Athena writes for it.
 
 :class:`QueryResult` holds the columns (with Athena's ``ColumnInfo``), the rows already rendered
 as strings, the statement type, the update count and the catalog changes a DDL statement asks

@@ -1,4 +1,4 @@
-"""Reading catalog tables from local files: the DuckDB relation behind each table reference.
+r"""Reading catalog tables from local files: the DuckDB relation behind each table reference.
 
 A catalog table (a Glue ``Table`` dict) becomes a ``SELECT`` over DuckDB's readers, shaped to
 the catalog schema the way Athena's SerDes shape it:
@@ -150,6 +150,7 @@ class Source:
 
 
 def list_files(path: str) -> list[tuple[str, int]]:
+    """``(path, size)`` of the data files under ``path`` (or ``path`` itself), sorted."""
     root = Path(path)
     if root.is_file():
         return [(str(root), root.stat().st_size)]
@@ -332,10 +333,10 @@ class SourceBuilder:
             listed = list_files(self.path_for(info.location)) if info.location else []
             if not listed:
                 return Source(sql=self._empty(info), scanned_bytes=0, files=())
-            files = [f for f, _ in listed]
-            reader, projection = self._reader(info, files, False)
+            plain = [f for f, _ in listed]
+            reader, projection = self._reader(info, plain, False)
             sql = f"SELECT {', '.join(projection)} FROM {reader}"
-            return Source(sql=sql, scanned_bytes=sum(s for _, s in listed), files=tuple(files))
+            return Source(sql=sql, scanned_bytes=sum(s for _, s in listed), files=tuple(plain))
         chosen: list[tuple[tuple[str, ...], str]] = []
         keys = [k for k, _ in info.partition_keys]
         for part in partitions or ():

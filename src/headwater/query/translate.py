@@ -129,13 +129,13 @@ def _is_int(node: exp.Expression, types: Mapping[str, str]) -> bool:
 
 
 def _fix_functions(root: exp.Expression) -> None:
+    # Trino's format() takes Java's %-patterns; DuckDB's format() takes {}, its printf() %.
     for node in list(root.find_all(exp.Anonymous)):
-        name = str(node.this).lower()
-        if name == "format":
+        if str(node.this).lower() == "format":
             node.set("this", "printf")
-    for node in list(root.find_all(exp.Func)):
-        if type(node).__name__ == "Format":
-            node.replace(exp.Anonymous(this="printf", expressions=list(node.flatten())))
+    for fmt in list(root.find_all(exp.Format)):
+        args = [fmt.this, *(fmt.expressions or [])]
+        fmt.replace(exp.Anonymous(this="printf", expressions=[a.copy() for a in args]))
 
 
 def _lowercase_identifiers(root: exp.Expression) -> None:
