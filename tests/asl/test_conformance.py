@@ -33,8 +33,15 @@ _REDACTION = (
 )
 _ACTIVITY = "needs the activity service: the runtime fails a task on a deleted activity"
 
+_PREV_LINK = (
+    "AWS links MapStateExited to MapRunSucceeded in most recordings and to MapRunStarted "
+    "in these (a race in AWS); we follow the majority"
+)
+
 # Known gaps: case name -> reason. Must only shrink (xfail_strict).
 XFAIL: dict[str, str] = {
+    "assign/test_assign_reference_variables::TestAssignReferenceVariables::test_reference_in_map_state[MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH]": _PREV_LINK,  # noqa: E501
+    "scenarios/test_base_scenarios::TestBaseScenarios::test_map_state_nested_config_distributed": _PREV_LINK,  # noqa: E501
     "activities/test_activities::TestActivities::test_activity_task_on_deleted": _ACTIVITY,
     "assign/test_assign_reference_variables::TestAssignReferenceVariables::test_reference_in_map_state_max_items_path[MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH]": _S3_READER,  # noqa: E501
     "assign/test_assign_reference_variables::TestAssignReferenceVariables::test_reference_in_map_state_max_items_path[MAP_STATE_REFERENCE_IN_MAX_PER_BATCH_PATH]": _S3_READER,  # noqa: E501
@@ -196,6 +203,9 @@ def _check_history(case: dict[str, Any], got: Outcome) -> None:
     have = [e["type"] for e in got.history]
     if all(isinstance(e["id"], int) for e in recorded):
         assert have == want
+        want_links = [(e["id"], e["previousEventId"]) for e in recorded]
+        have_links = [(e["id"], e["previousEventId"]) for e in got.history]
+        assert have_links == want_links
     else:
         assert Counter(have) >= Counter(want)
 

@@ -166,7 +166,17 @@ class StateCompilers(CompilerBase):
                 f"{loc}/HeartbeatSeconds",
             )
         return TaskState(
-            **common, resource=resource, timeout=timeout, heartbeat=heartbeat, credentials=creds
+            **common,
+            resource=resource,
+            timeout=timeout,
+            heartbeat=heartbeat,
+            credentials=(
+                None
+                if creds is None
+                else self.jsonata(creds, "Credentials", f"{loc}/Credentials")
+                if lang is QueryLanguage.JSONATA
+                else self.payload(creds, f"{loc}/Credentials")
+            ),
         )
 
     def state_wait(

@@ -28,22 +28,23 @@ class EvalContext:
     error_output: Any = NOT_FOUND
     assigned: dict[str, Any] = field(default_factory=dict)
 
-    def failure(self, error: str, message: str) -> StatesFailure:
+    def failure(self, error: str, message: str, location: str | None = None) -> StatesFailure:
         """A failure whose cause is prefixed as AWS prefixes state-evaluation errors."""
         return StatesFailure(
             error,
             f"An error occurred while executing the state "
             f"'{self.state_name}' (entered at the event id "
             f"#{self.entered_event_id}). {message}",
+            location=location,
         )
 
     def runtime_error(self, message: str) -> StatesFailure:
         """A States.Runtime failure with AWS's prefix."""
         return self.failure(StatesError.RUNTIME, message)
 
-    def query_error(self, message: str) -> StatesFailure:
+    def query_error(self, message: str, location: str | None = None) -> StatesFailure:
         """A States.QueryEvaluationError failure with AWS's prefix."""
-        return self.failure(StatesError.QUERY_EVALUATION_ERROR, message)
+        return self.failure(StatesError.QUERY_EVALUATION_ERROR, message, location)
 
     def lookup(self, path: JsonPath, doc: Any) -> Any:
         """Evaluate ``path`` against ``doc``, ``$$`` or a variable; NOT_FOUND when absent."""

@@ -84,8 +84,14 @@ class Engine:
         type_: str,
         key: str | None = None,
         details: dict[str, Any] | None = None,
+        *,
+        chain: bool = True,
     ) -> int:
-        """Append a history event chained after ``frame``'s previous event; return its id."""
+        """Append a history event chained after ``frame``'s previous event; return its id.
+
+        With ``chain`` false the event does not become the frame's previous event (AWS points
+        the event after Map/ParallelStateSucceeded at the event before it).
+        """
         if frame is not None and frame.get("silent"):
             frame["lseq"] = frame.get("lseq", 0) + 1
             return int(frame["lseq"])
@@ -101,7 +107,7 @@ class Engine:
         if key is not None:
             event[key] = details if details is not None else {}
         self.events.append(event)
-        if frame is not None:
+        if frame is not None and chain:
             frame["prev"] = eid
         self.s["prev"] = eid
         # Leave room for the closing events so that ExecutionFailed fits in the limit.
@@ -185,8 +191,11 @@ class Engine:
                 continue
             start = frame.pop("onStart", None)
             if start is not None:
-                if not frame.get("silent"):
-                    frame["prev"] = self.s.get("prev", 0)
+                parent = self.frames.get(frame["parent"] or "")
+                if not frame.get("silent") and parent is not None:
+                    # AWS chains an iteration after the previous iteration's last event.
+                    wait = parent.get("wait") or {}
+                    frame["prev"] = wait.get("iterPrev", parent["prev"])
                 self.emit(frame, start[0], start[1], start[2])
             self.enter(frame)
             if self.s.get("historyExceeded"):
@@ -206,6 +215,7 @@ class Engine:
             text, details = cached[1], {"truncated": False}
         else:
             text, details = _details(frame["input"])
+        frame["enteredPrev"] = frame["prev"]
         frame["entered"] = self.emit(
             frame,
             f"{state.type}StateEntered",
@@ -289,7 +299,7 @@ class Engine:
                 StateType.SUCCEED,
             ):
                 # AWS reports the branch's failing state as aborted.
-                self.emit(frame, f"{state.type}StateAborted")
+                self.emit(frame, f"{state.type}StateAborted", chain=False)
             self.executors.child_failed(self, parent, frame, failure)
 
     def drop_frame(self, fid: str) -> None:
@@ -342,6 +352,10 @@ class Engine:
             }
             if location:
                 details["location"] = location
+            # AWS points EvaluationFailed at the event before the state was entered, except
+            # for a Wait state, whose deadline is evaluated once it has been entered.
+            if state.type is not StateType.WAIT:
+                frame["prev"] = frame.get("enteredPrev", frame["prev"])
             self.emit(frame, "EvaluationFailed", "evaluationFailedEventDetails", details)
         state_failed_event = isinstance(state, MapState | ParallelState) and (
             from_children or failure.error == StatesError.QUERY_EVALUATION_ERROR

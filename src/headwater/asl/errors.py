@@ -129,8 +129,11 @@ class InterpreterError(AslError):
 class StatesFailure(AslError):
     """A runtime failure raised while evaluating a state; carries a :class:`Failure`."""
 
-    def __init__(self, error: str | None, cause: str | None = None) -> None:
+    def __init__(
+        self, error: str | None, cause: str | None = None, *, location: str | None = None
+    ) -> None:
         self.failure = Failure(error=error, cause=cause)
+        self.location = location  # the field at fault (EvaluationFailed's ``location``)
         super().__init__(f"{error}: {cause}")
 
     @property

@@ -112,7 +112,8 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
                 raise ctx.query_error(
                     f"The JSONata expression '{state.items.expression_text}' specified for the "
                     f"field 'Items' returned an unexpected result type. Expected 'array', but "
-                    f"was '{json_type_name(items)}' for value: {dumps(items)}"
+                    f"was '{json_type_name(items)}' for value: {dumps(items)}",
+                    "Items",
                 )
         else:
             items = raw
@@ -282,7 +283,7 @@ def _map_complete(engine: Engine, frame: Frame, state: MapState) -> None:
     wait = frame["wait"]
     if state.distributed:
         engine.emit(frame, "MapRunSucceeded")
-    engine.emit(frame, "MapStateSucceeded")
+    engine.emit(frame, "MapStateSucceeded", chain=False)
     results = wait["results"]
     frame["wait"] = None
     ctx = engine.eval_context(frame, state)
@@ -352,7 +353,7 @@ def child_done(engine: Engine, parent: Frame, child: Frame, output: Any) -> None
     if wait["kind"] == "parallel":
         wait["left"] -= 1
         if wait["left"] == 0:
-            engine.emit(parent, "ParallelStateSucceeded")
+            engine.emit(parent, "ParallelStateSucceeded", chain=False)
             results = wait["results"]
             parent["wait"] = None
             ctx = engine.eval_context(parent, state)
@@ -363,13 +364,13 @@ def child_done(engine: Engine, parent: Frame, child: Frame, output: Any) -> None
         return
     assert isinstance(state, MapState)
     if not child.get("silent"):
+        wait["iterPrev"] = child["prev"]
         engine.emit(
             parent,
             "MapIterationSucceeded",
             "mapIterationSucceededEventDetails",
             {"index": slot, "name": state.name},
         )
-        parent["prev"] = child["prev"]
     wait["running"] -= 1
     wait["done"] += 1
     if wait["done"] == len(wait["results"]):
@@ -389,13 +390,14 @@ def child_failed(engine: Engine, parent: Frame, child: Frame, failure: Failure) 
     if wait["kind"] == "map":
         assert isinstance(state, MapState)
         if not child.get("silent"):
+            wait["iterPrev"] = child["prev"]
             engine.emit(
                 parent,
                 "MapIterationFailed",
                 "mapIterationFailedEventDetails",
                 {"index": child["slot"], "name": state.name},
+                chain=False,
             )
-            parent["prev"] = child["prev"]
         wait["failed"] += 1
         if _tolerated(wait):
             wait["results"][child["slot"]] = failure.to_json()

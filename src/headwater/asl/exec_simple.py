@@ -203,7 +203,8 @@ def _wait_deadline(state: WaitState, ctx: EvalContext, doc: Any, now: float) -> 
         if stamp is None:
             raise ctx.query_error(
                 f"The Timestamp field cannot be parsed as an ISO-8601 "
-                f"extended offset date-time format string: {value}"
+                f"extended offset date-time format string: {value}",
+                "Timestamp",
             )
         return stamp
     assert state.timestamp_path is not None

@@ -15,6 +15,7 @@ from headwater.asl.exec_common import (
 from headwater.asl.io_pipeline import (
     apply_input_path,
 )
+from headwater.asl.jsonata_expr import JsonataTemplate
 from headwater.asl.model import (
     NumberSource,
     State,
@@ -80,6 +81,11 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
         params = state.parameters.evaluate(ctx, doc) if state.parameters is not None else doc
     timeout = _number(state.timeout, ctx, doc)
     heartbeat = _number(state.heartbeat, ctx, doc)
+    credentials = None
+    if isinstance(state.credentials, JsonataTemplate):
+        credentials = state.credentials.evaluate(ctx)
+    elif state.credentials is not None:
+        credentials = state.credentials.evaluate(ctx, doc)
     token = frame["wait"]["token"]
     family, rtype, rname = resource_parts(state.resource)
     frame["wait"] = {
@@ -99,6 +105,8 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
         }
         if timeout is not None:
             details["timeoutInSeconds"] = int(timeout)
+        if isinstance(credentials, dict) and "RoleArn" in credentials:
+            details["taskCredentials"] = {"roleArn": credentials["RoleArn"]}
         engine.emit(
             frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
         )
@@ -108,6 +116,8 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
             details["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
             details["heartbeatInSeconds"] = int(heartbeat)
+        if isinstance(credentials, dict) and "RoleArn" in credentials:
+            details["taskCredentials"] = {"roleArn": credentials["RoleArn"]}
         engine.emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
     else:
         details = {
@@ -120,6 +130,8 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
             details["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
             details["heartbeatInSeconds"] = int(heartbeat)
+        if isinstance(credentials, dict) and "RoleArn" in credentials:
+            details["taskCredentials"] = {"roleArn": credentials["RoleArn"]}
         engine.emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
     if timeout is not None:
         engine.start_timer(frame, engine.now + timeout)
@@ -135,7 +147,7 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
             attempt=frame.get("attempt", 0),
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat,
-            credentials=state.credentials,
+            credentials=credentials,
         )
     )
 

@@ -161,7 +161,8 @@ def _dispatch(engine: Engine, event: Event) -> None:
             )
         return
     if isinstance(event, TaskStarted):
-        task_event(engine, frame, "Started", {})
+        extra = {"workerName": event.worker_name} if event.worker_name else {}
+        task_event(engine, frame, "Started", extra)
     elif isinstance(event, TaskSubmitted):
         task_event(
             engine,

@@ -102,17 +102,20 @@ class _Expr:
                 detail = f"{code}: {exc}"
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' threw an error during evaluation. {detail}"
+                f"'{self.field_name}' threw an error during evaluation. {detail}",
+                self.field_name,
             ) from exc
         if result is None:
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' returned nothing (undefined)."
+                f"'{self.field_name}' returned nothing (undefined).",
+                self.field_name,
             )
         if not _is_json(result):
             raise ctx.query_error(
                 f"The JSONata expression '{self.text}' specified for the field "
-                f"'{self.field_name}' returned an unsupported result type."
+                f"'{self.field_name}' returned an unsupported result type.",
+                self.field_name,
             )
         return _from_jsonata(result)
 

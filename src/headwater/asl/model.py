@@ -145,7 +145,7 @@ class TaskState(State):
     resource: str = ""
     timeout: NumberSource | None = None
     heartbeat: NumberSource | None = None
-    credentials: Any = None
+    credentials: PayloadTemplate | JsonataTemplate | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -66,9 +66,13 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskStarted(Event):
-    """The integration accepted the invocation (emits TaskStarted)."""
+    """The integration accepted the invocation (emits TaskStarted).
+
+    ``worker_name`` is GetActivityTask's workerName for activities.
+    """
 
     token: str
+    worker_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
