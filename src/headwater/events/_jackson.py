@@ -11,6 +11,7 @@ character itself (column 2 for ``{'bad': 1}``), as AWS reports it.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 __all__ = ["JacksonReader", "JsonSyntaxError", "Tok"]
@@ -20,6 +21,7 @@ _MAX_TOKEN = 256
 _VALID_VALUES = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HEX = frozenset("0123456789abcdefABCDEF")
+_STRING_SPECIAL = re.compile(r'["\\\x00-\x1f]')
 _LITERALS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
 
 
@@ -201,14 +203,16 @@ class JacksonReader:
         run = ptr
         surrogates = False
         while True:
-            if ptr >= n:
-                self.ptr = ptr
+            found = _STRING_SPECIAL.search(src, ptr)
+            if found is None:
+                self.ptr = n
                 closing = (
                     "closing '\"' for name"
                     if what == "name"
                     else "closing quote for a string value"
                 )
                 raise self.error(f"Unexpected end-of-input: was expecting {closing}")
+            ptr = found.start()
             ch = src[ptr]
             if ch == '"':
                 parts.append(src[run:ptr])
@@ -246,13 +250,11 @@ class JacksonReader:
                     raise self.error(f"Unrecognized character escape {char_desc(esc)}")
                 run = ptr
                 continue
-            if ord(ch) < 0x20:
-                self.ptr = ptr
-                raise self.error(
-                    f"Illegal unquoted character ({char_desc(ch)}): has to be "
-                    f"escaped using backslash to be included in {what}"
-                )
-            ptr += 1
+            self.ptr = ptr  # a control character
+            raise self.error(
+                f"Illegal unquoted character ({char_desc(ch)}): has to be "
+                f"escaped using backslash to be included in {what}"
+            )
         text = "".join(parts)
         if surrogates:
             # Java strings are UTF-16: a \\uD83D\\uDE80 pair is one character.
