@@ -10,6 +10,7 @@ functions sqlglot leaves unmapped, and names unnamed result columns ``_col0``, `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -128,14 +129,56 @@ def _is_int(node: exp.Expression, types: Mapping[str, str]) -> bool:
     return False
 
 
+_DAY_UNITS = {"DAY", "DAYS", "WEEK", "WEEKS", "MONTH", "MONTHS", "QUARTER", "YEAR", "YEARS"}
+
+
+def _unit(node: exp.Expression) -> str:
+    unit = node.args.get("unit")
+    if unit is None and isinstance(node.expression, exp.Interval):
+        unit = node.expression.args.get("unit")
+    return unit.name.upper() if isinstance(unit, exp.Expression) else str(unit or "").upper()
+
+
+def _is_date(node: exp.Expression, types: Mapping[str, str]) -> bool:
+    if isinstance(node, exp.Paren):
+        return _is_date(node.this, types)
+    if isinstance(node, exp.Cast | exp.TryCast):
+        to = node.args.get("to")
+        return isinstance(to, exp.DataType) and to.this == exp.DataType.Type.DATE
+    if isinstance(node, exp.CurrentDate | exp.Date | exp.StrToDate):
+        return True
+    if isinstance(node, exp.DateAdd | exp.DateSub):
+        return _is_date(node.this, types) and _unit(node) in _DAY_UNITS
+    if isinstance(node, exp.Column):
+        return (types.get(node.name.lower()) or "").lower() == "date"
+    return False
+
+
+def _keep_dates(root: exp.Expression, types: Mapping[str, str]) -> None:
+    """Trino's date_add on a date stays a date; DuckDB's date + interval is a timestamp."""
+    candidates = [*root.find_all(exp.DateAdd, exp.DateSub), *root.find_all(exp.Add, exp.Sub)]
+    for node in candidates:
+        if isinstance(node, exp.Add | exp.Sub) and not isinstance(node.expression, exp.Interval):
+            continue
+        if node.parent is None and node is not root:
+            continue
+        if _is_date(node.this, types) and _unit(node) in _DAY_UNITS:
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+
+
 def _fix_functions(root: exp.Expression) -> None:
     # Trino's format() takes Java's %-patterns; DuckDB's format() takes {}, its printf() %.
     for node in list(root.find_all(exp.Anonymous)):
         if str(node.this).lower() == "format":
             node.set("this", "printf")
     for fmt in list(root.find_all(exp.Format)):
-        args = [fmt.this, *(fmt.expressions or [])]
-        fmt.replace(exp.Anonymous(this="printf", expressions=[a.copy() for a in args]))
+        pattern = fmt.this
+        args = [a.copy() for a in fmt.expressions or []]
+        specs = re.findall(r"%[-#+ 0,(]*\d*(?:\.\d+)?([a-zA-Z%])", str(pattern.this))
+        if isinstance(pattern, exp.Literal) and set(specs) <= {"s", "%"}:
+            # Java's %s prints any value; DuckDB's printf %s wants text.
+            args = [exp.Cast(this=a, to=exp.DataType.build("VARCHAR")) for a in args]
+        fmt.replace(exp.Anonymous(this="printf", expressions=[pattern.copy(), *args]))
 
 
 def _lowercase_identifiers(root: exp.Expression) -> None:
@@ -203,6 +246,7 @@ def rewrite_query(query: exp.Expression, bind: Binder) -> Rewrite:
     for div in list(query.find_all(exp.Div)):
         if _is_int(div.this, types) and _is_int(div.expression, types):
             div.replace(exp.IntDiv(this=div.this.copy(), expression=div.expression.copy()))
+    _keep_dates(query, types)
     _fix_functions(query)
     output = _name_outputs(query)
     return Rewrite(expression=query, bindings=bindings, output=output)
