@@ -405,3 +405,15 @@ def test_start_input_checks() -> None:
     assert asl.check_execution_input('{"a": 1}') == {"a": 1}
     with pytest.raises(asl.ExecutionInputError):
         asl.check_execution_input("{not json")
+
+
+def test_in_place_advance_gives_the_same_result() -> None:
+    definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
+    machine, step = _start(definition, {"k": 1})
+    timer = _cmds(step, asl.StartTimer)[0].timer_id
+    copy = json.loads(json.dumps(step.state))
+    a = asl.advance(machine, step.state, asl.TimerFired(timer_id=timer, time=T0 + 1))
+    b = asl.advance(machine, copy, asl.TimerFired(timer_id=timer, time=T0 + 1), in_place=True)
+    assert b.state is copy
+    assert a.state == b.state
+    assert a.commands == b.commands

@@ -122,7 +122,8 @@ class Engine:
             "EnteredTime": format_timestamp(frame.get("enteredAt", self.now)),
             "Name": state.name,
         }
-        if state.type is StateType.TASK:
+        if state.type in (StateType.TASK, StateType.MAP, StateType.PARALLEL):
+            # Only the states that can retry show RetryCount (TestState shows it on Map too).
             ctx["State"]["RetryCount"] = frame.get("attempt", 0)
         token = (frame.get("wait") or {}).get("token")
         if token and state.type is StateType.TASK:

@@ -111,13 +111,20 @@ def start_execution(
     return Step(state=state, commands=engine.finish())
 
 
-def advance(machine: CompiledMachine, state: dict[str, Any], event: Event) -> Step:
-    """Apply ``event`` to an execution ``state``; ``state`` itself is left untouched."""
+def advance(
+    machine: CompiledMachine, state: dict[str, Any], event: Event, *, in_place: bool = False
+) -> Step:
+    """Apply ``event`` to an execution ``state``.
+
+    ``state`` is left untouched unless ``in_place`` is true: a runtime that owns the state
+    (it reloads it from its store anyway) can skip the copy, and must then use only the
+    returned ``Step.state``.
+    """
     if state.get("schemaVersion") != SCHEMA_VERSION:
         raise InterpreterError(
             f"unsupported execution state version {state.get('schemaVersion')!r}"
         )
-    new_state: dict[str, Any] = json.loads(json.dumps(state))
+    new_state: dict[str, Any] = state if in_place else json.loads(json.dumps(state))
     if new_state["status"] != "RUNNING":
         return Step(state=new_state, commands=())
     engine = Engine(machine, new_state, event.time)
