@@ -16,7 +16,7 @@ from headwater.services.errors import ServiceError
 __all__ = ["ChunkedDecoder", "read_body", "spool_body"]
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-_FLUSH = 1 << 20
+_FLUSH = 4 << 20
 
 
 class ChunkedDecoder:
@@ -113,7 +113,8 @@ async def spool_body(receive: Receive, headers: dict[str, str], staging: Path) -
     loop = asyncio.get_running_loop()
     fh = open(path, "wb")  # noqa: SIM115  (closed in finally; written from a worker thread)
     size = 0
-    pending = bytearray()
+    pending: list[bytes] = []
+    pending_size = 0
 
     def flush(data: bytes) -> None:
         md5.update(data)
@@ -127,12 +128,15 @@ async def spool_body(receive: Receive, headers: dict[str, str], staging: Path) -
             chunk = message.get("body", b"")
             if decoder is not None:
                 chunk = decoder.feed(chunk)
-            pending += chunk
-            size += len(chunk)
+            if chunk:
+                pending.append(chunk)
+                pending_size += len(chunk)
+                size += len(chunk)
             more = message.get("more_body", False)
-            if len(pending) >= _FLUSH or (not more and pending):
-                data = bytes(pending)
+            if pending_size >= _FLUSH or (not more and pending):
+                data = pending[0] if len(pending) == 1 else b"".join(pending)
                 pending.clear()
+                pending_size = 0
                 if len(data) > 65536:
                     await loop.run_in_executor(None, flush, data)
                 else:
