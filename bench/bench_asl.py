@@ -98,6 +98,48 @@ def run_moto(definition: dict[str, Any], input_: Any, count: int) -> float | Non
     return count / elapsed
 
 
+def task_map() -> dict[str, Any]:
+    """An inline Map whose iterations each call one Task (driven event by event)."""
+    return {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "End": True,
+                "MaxConcurrency": 10,
+                "ItemProcessor": {
+                    "StartAt": "T",
+                    "States": {
+                        "T": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::lambda:invoke",
+                            "End": True,
+                        }
+                    },
+                },
+            }
+        },
+    }
+
+
+def run_events(items: int, *, in_place: bool) -> float:
+    """TaskSucceeded events/s through ``advance`` for a Map of ``items`` tasks."""
+    machine = asl.compile_definition(task_map())
+    start = time.perf_counter()
+    step = asl.start_execution(machine, INFO, list(range(items)), time=0.0, seed=1)
+    state = step.state
+    pending = [c.token for c in step.commands if isinstance(c, asl.InvokeTask)]
+    events = 0
+    while pending:
+        event = asl.TaskSucceeded(token=pending.pop(0), output={"ok": True}, time=0.0)
+        step = asl.advance(machine, state, event, in_place=in_place)
+        state = step.state
+        events += 1
+        pending += [c.token for c in step.commands if isinstance(c, asl.InvokeTask)]
+    assert state["status"] == "SUCCEEDED"
+    return events / (time.perf_counter() - start)
+
+
 def main(argv: list[str]) -> int:
     """Run the benchmark and print transitions/s and the ratio to moto."""
     parser = argparse.ArgumentParser(prog="bench.bench_asl")
