@@ -159,6 +159,13 @@ def main(argv: list[str]) -> int:
         moto_text = f"{moto_rate:12.0f}" if moto_rate else f"{'n/a':>12}"
         ratio = f"{rate / moto_rate:7.1f}x" if moto_rate else f"{'n/a':>8}"
         print(f"{name:<22} {rate:15.0f} {moto_text} {ratio}", flush=True)
+    for in_place in (False, True):
+        events_rate = run_events(args.items, in_place=in_place)
+        print(
+            f"Map of {args.items} tasks, one advance per TaskSucceeded "
+            f"(in_place={in_place}): {events_rate:.0f} events/s",
+            flush=True,
+        )
     if (
         not args.no_moto
         and run_moto({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, {}, 1)
