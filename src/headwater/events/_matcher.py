@@ -99,6 +99,7 @@ class ValueMatcher(Generic[S]):
         "has_ci",
         "lit_exact",
         "num_exact",
+        "only_strings",
         "prefix",
         "prefix_lens",
         "ranges",
@@ -130,6 +131,7 @@ class ValueMatcher(Generic[S]):
         self.any: list[S] = []
         self.has_ci = False
         self.fast_str = True
+        self.only_strings = False
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -149,6 +151,15 @@ class ValueMatcher(Generic[S]):
         if not states:
             del self.entries[pattern]
         self._dirty = True
+
+    @property
+    def stale(self) -> bool:
+        """Whether patterns changed since the lookup tables were built."""
+        return self._dirty
+
+    def compile(self) -> None:
+        """Rebuild the lookup tables (done lazily on the first match after a change)."""
+        self._compile()
 
     def _compile(self) -> None:
         str_exact: dict[str, list[S]] = {}
@@ -201,6 +212,8 @@ class ValueMatcher(Generic[S]):
         self.cidr6 = _Intervals(cidrs[128]) if cidrs[128] else None
         self.slow, self.any = slow, any_states
         self.fast_str = not (prefix or suffix or self.has_ci or self.cidr4 or self.cidr6 or slow)
+        # Only exact strings: the index looks values up in ``str_exact`` itself.
+        self.only_strings = self.fast_str and not (num_exact or lit_exact or ranges or any_states)
         self._dirty = False
 
     def match(self, v: object) -> Sequence[S]:

@@ -72,13 +72,14 @@ class RuleIndex:
     Not thread-safe: the service layer serialises writers (or swaps whole indexes).
     """
 
-    __slots__ = ("_path_refs", "_plan", "_root", "_rules")
+    __slots__ = ("_path_refs", "_plan", "_root", "_rules", "_stale")
 
     def __init__(self) -> None:
         self._root = _State()
         self._rules: dict[str, EventPattern] = {}
         self._path_refs: Counter[str] = Counter()
         self._plan: FlattenPlan | None = None
+        self._stale: list[ValueMatcher[_State]] = []
 
     # -- the rule set ---------------------------------------------------------------------
 
@@ -147,6 +148,7 @@ class RuleIndex:
                     matcher = state.matchers[path] = ValueMatcher()
                 for pattern in condition.patterns:
                     matcher.add(pattern, child)
+                self._stale.append(matcher)
             if condition.absent:
                 state.absent.append((path, child))
             self._path_refs[path] += 1
@@ -164,7 +166,9 @@ class RuleIndex:
             matcher = state.matchers[path]
             for pattern in condition.patterns:
                 matcher.remove(pattern, child)
-            if not matcher:
+            if matcher:
+                self._stale.append(matcher)
+            else:
                 del state.matchers[path]
         if condition.absent:
             state.absent = [(p, s) for p, s in state.absent if s is not child]
@@ -189,6 +193,11 @@ class RuleIndex:
         plan = self._plan
         if plan is None:
             plan = self._plan = FlattenPlan(self._path_refs)
+        if self._stale:
+            for stale in self._stale:
+                if stale.stale:
+                    stale.compile()
+            self._stale.clear()
         fields = plan.flatten(event)
         found: set[str] = set()
         stack: list[tuple[_State, dict[int, int] | None]] = [(self._root, None)]
@@ -202,6 +211,23 @@ class RuleIndex:
                 if leaves is None:
                     continue
                 after: dict[int, int] | None
+                if matcher.only_strings:  # the common case, without a call per value
+                    exact = matcher.str_exact
+                    for value, chain in leaves:
+                        if type(value) is not str:
+                            continue
+                        hits = exact.get(value)
+                        if hits is None:
+                            continue
+                        if chain:
+                            if chosen is not None and not consistent(chain, chosen):
+                                continue
+                            after = merge(chain, chosen)
+                        else:
+                            after = chosen
+                        for following in hits:
+                            push((following, after))
+                    continue
                 for value, chain in leaves:
                     if chain:
                         if chosen is not None and not consistent(chain, chosen):
