@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from headwater.asl.compile_base import _COMMON, _FIELDS, _JSONATA_ONLY, _JSONPATH_ONLY
@@ -90,7 +91,7 @@ class _Compiler(StateCompilers):
             query_language=self.top_language,
             timeout_seconds=timeout if isinstance(timeout, int) else None,
             comment=raw.get("Comment"),
-            blocks=self.blocks,
+            blocks=MappingProxyType(self.blocks),
         )
 
     def block(
@@ -127,7 +128,7 @@ class _Compiler(StateCompilers):
             self.transitions(states, start_at, loc)
         block = StatesBlock(
             start_at=start_at,
-            states=states,
+            states=MappingProxyType(states),
             location=loc or "/",
             query_language=lang,
             processor_mode=mode,

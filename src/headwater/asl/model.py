@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -190,7 +191,7 @@ class StatesBlock:
     """A ``StartAt`` + ``States`` block: the machine, a Parallel branch or a Map processor."""
 
     start_at: str
-    states: dict[str, State]
+    states: Mapping[str, State]
     location: str
     query_language: QueryLanguage
     processor_mode: ProcessorMode = ProcessorMode.INLINE
@@ -262,7 +263,7 @@ class CompiledMachine:
     query_language: QueryLanguage
     timeout_seconds: int | None = None
     comment: str | None = None
-    blocks: dict[str, StatesBlock] = field(default_factory=dict)
+    blocks: Mapping[str, StatesBlock] = field(default_factory=dict)
 
     def block(self, key: str) -> StatesBlock:
         """The states block registered under ``key`` ("" is the machine itself)."""
