@@ -417,3 +417,32 @@ def test_in_place_advance_gives_the_same_result() -> None:
     assert b.state is copy
     assert a.state == b.state
     assert a.commands == b.commands
+
+
+def test_redrive_restarts_the_failed_state() -> None:
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Assign": {"v": 7}, "Next": "T"},
+            "T": {
+                **TASK,
+                "Parameters": {"v.$": "$v", "n.$": "$$.Execution.RedriveCount"},
+                "End": True,
+            },
+        },
+    }
+    machine, step = _start(definition, {"x": 1})
+    token = _cmds(step, asl.InvokeTask)[0].token
+    failed = asl.advance(machine, step.state, asl.TaskFailed(token=token, error="E", time=T0))
+    assert failed.state["status"] == "FAILED"
+    with pytest.raises(asl.InterpreterError):
+        asl.redrive_execution(machine, step.state, time=T0)
+    again = asl.redrive_execution(machine, failed.state, time=T0 + 5)
+    assert _types(again) == ["ExecutionRedriven", "TaskStateEntered", "TaskScheduled"]
+    assert again.history_events[0]["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    (invoke,) = _cmds(again, asl.InvokeTask)
+    assert invoke.parameters == {"v": 7, "n": 1}
+    done = asl.advance(
+        machine, again.state, asl.TaskSucceeded(token=invoke.token, output=1, time=T0 + 6)
+    )
+    assert done.state["status"] == "SUCCEEDED"

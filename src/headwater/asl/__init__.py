@@ -90,6 +90,11 @@ What runs inside the state
     history limit (:data:`HISTORY_LIMIT`, the execution fails with States.Runtime just
     before reaching it) are enforced here.
 
+Redrive (RedriveExecution)
+    ``redrive_execution(machine, state, time=...)`` restarts a FAILED, TIMED_OUT or ABORTED
+    execution from the top-level state it stopped in (ExecutionRedriven event,
+    ``$$.Execution.RedriveCount`` incremented); persist and drive it like any step.
+
 Not here yet
     ItemReader / ItemBatcher / ResultWriter of distributed Maps are parsed and validated but
     not executed (reading S3 needs a command the runtime carries out); child executions of
@@ -114,6 +119,7 @@ from headwater.asl.interpreter import (
     advance,
     check_execution_input,
     execution_status,
+    redrive_execution,
     start_execution,
 )
 from headwater.asl.model import CompiledMachine, QueryLanguage, StateType
@@ -187,6 +193,7 @@ __all__ = [
     "check_execution_input",
     "compile_definition",
     "execution_status",
+    "redrive_execution",
     "start_execution",
     "validate_definition",
 ]

@@ -389,8 +389,10 @@ class Engine:
         self.emit(frame, "ExecutionFailed", "executionFailedEventDetails", details)
         self.s["status"] = "FAILED"
         self.s["error"], self.s["cause"] = failure.error, cause
+        if frame is not None and frame.get("parent") is None:
+            self._remember_redrive_point(frame)
         self._close()
-        self.commands.append(ExecutionFailed(error=failure.error, cause=failure.cause))
+        self.commands.append(ExecutionFailed(error=failure.error, cause=cause))
 
     def time_out_execution(self) -> None:
         """End the execution as TIMED_OUT (the machine's TimeoutSeconds elapsed)."""
@@ -409,7 +411,15 @@ class Engine:
         self._close()
         self.commands.append(ExecutionAborted(error=error, cause=cause))
 
+    def _remember_redrive_point(self, frame: Frame) -> None:
+        # RedriveExecution restarts the top-level state that was running when the run ended.
+        self.s["redrive"] = {"name": frame["name"], "input": frame["input"], "vars": frame["vars"]}
+
     def _close(self) -> None:
+        if "redrive" not in self.s or self.s["status"] in ("TIMED_OUT", "ABORTED"):
+            root = next((f for f in self.frames.values() if f.get("parent") is None), None)
+            if root is not None:
+                self._remember_redrive_point(root)
         for fid in list(self.frames):
             frame = self.frames.pop(fid)
             wait = frame.get("wait") or {}

@@ -38,7 +38,15 @@ from headwater.asl.protocol import (
 from headwater.asl.timestamps import format_timestamp
 from headwater.asl.values import dumps
 
-__all__ = ["advance", "check_execution_input", "execution_status", "start_execution"]
+__all__ = [
+    "advance",
+    "check_execution_input",
+    "execution_status",
+    "redrive_execution",
+    "start_execution",
+]
+
+_REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
 def check_execution_input(text: str) -> Any:
@@ -129,6 +137,45 @@ def advance(
         return Step(state=new_state, commands=())
     engine = Engine(machine, new_state, event.time)
     _dispatch(engine, event)
+    engine.run()
+    return Step(state=new_state, commands=engine.finish())
+
+
+def redrive_execution(machine: CompiledMachine, state: dict[str, Any], *, time: float) -> Step:
+    """RedriveExecution: restart an ended execution from the top-level state it stopped in.
+
+    Emits ExecutionRedriven and re-enters that state with the input and variables it had.
+    A Map or Parallel that failed is run again as a whole (AWS re-runs only its unsuccessful
+    iterations). Raises InterpreterError when the execution cannot be redriven.
+    """
+    if state.get("status") not in _REDRIVABLE or not state.get("redrive"):
+        raise InterpreterError(f"an execution in status {state.get('status')} cannot be redriven")
+    new_state: dict[str, Any] = json.loads(json.dumps(state))
+    point = new_state.pop("redrive")
+    count = int(new_state.get("redriveCount", 0)) + 1
+    new_state["redriveCount"] = count
+    execution = new_state["context"]["Execution"]
+    if "RedriveCount" in execution:
+        execution["RedriveCount"] = count
+    new_state["status"] = "RUNNING"
+    for key in ("error", "cause", "output", "historyExceeded"):
+        new_state.pop(key, None)
+    engine = Engine(machine, new_state, time)
+    engine.emit(None, "ExecutionRedriven", "executionRedrivenEventDetails", {"redriveCount": count})
+    if machine.timeout_seconds is not None:
+        new_state["timer"] = True
+        engine.commands.append(
+            StartTimer(timer_id=EXECUTION_TIMER, deadline=time + machine.timeout_seconds)
+        )
+    engine.new_frame(
+        block="",
+        name=point["name"],
+        input_=point["input"],
+        parent=None,
+        slot=0,
+        variables=point["vars"],
+        prev=new_state["seq"],
+    )
     engine.run()
     return Step(state=new_state, commands=engine.finish())
 
