@@ -100,12 +100,16 @@ def start_execution(
     if info.redrive_count is not None:
         state["context"]["Execution"]["RedriveCount"] = info.redrive_count
     engine = Engine(machine, state, time)
-    engine.emit(
-        None,
-        "ExecutionStarted",
-        "executionStartedEventDetails",
-        {"input": dumps(input_), "inputDetails": {"truncated": False}, "roleArn": info.role_arn},
-    )
+    started: dict[str, Any] = {
+        "input": dumps(input_),
+        "inputDetails": {"truncated": False},
+        "roleArn": info.role_arn,
+    }
+    if info.state_machine_alias_arn:
+        started["stateMachineAliasArn"] = info.state_machine_alias_arn
+    if info.state_machine_version_arn:
+        started["stateMachineVersionArn"] = info.state_machine_version_arn
+    engine.emit(None, "ExecutionStarted", "executionStartedEventDetails", started)
     state["prev"] = 0
     if machine.timeout_seconds is not None:
         state["timer"] = True

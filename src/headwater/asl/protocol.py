@@ -50,6 +50,8 @@ class ExecutionInfo:
     account: str = "000000000000"
     redrive_count: int | None = 0
     machine_type: str = "STANDARD"
+    state_machine_version_arn: str | None = None
+    state_machine_alias_arn: str | None = None
 
     # StartSyncExecution's context object has no RedriveCount: pass redrive_count=None.
 
