@@ -311,7 +311,9 @@ def test_csv_result_file_and_metadata(athena) -> None:  # type: ignore[no-untype
     meta = result.metadata_file("q-1")
     assert meta is not None
     assert meta.startswith(b"\x0a\x03q-1")
-    assert b"\x22" in meta and b"hive" in meta and b"integer" in meta
+    assert b"\x22" in meta
+    assert b"hive" in meta
+    assert b"integer" in meta
 
 
 def test_result_set_paging(athena) -> None:  # type: ignore[no-untyped-def]

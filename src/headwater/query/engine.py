@@ -235,7 +235,12 @@ class Execution:
             if original is None:
                 return None
             for node in original.find_all(kind):
-                node_name = node.sql_name() if isinstance(node, exp.Func) else node.name
+                if isinstance(node, exp.Anonymous):
+                    node_name = str(node.this)
+                elif isinstance(node, exp.Func):
+                    node_name = node.sql_name()
+                else:
+                    node_name = node.name
                 if str(node_name).lower() == name.lower() and isinstance(node, exp.Expression):
                     return node
             return None
