@@ -132,7 +132,7 @@ def _is_int(node: exp.Expression, types: Mapping[str, str]) -> bool:
 _DAY_UNITS = {"DAY", "DAYS", "WEEK", "WEEKS", "MONTH", "MONTHS", "QUARTER", "YEAR", "YEARS"}
 
 
-def _unit(node: exp.Expression) -> str:
+def _unit(node: exp.Expr) -> str:
     unit = node.args.get("unit")
     if unit is None and isinstance(node.expression, exp.Interval):
         unit = node.expression.args.get("unit")
@@ -156,11 +156,12 @@ def _is_date(node: exp.Expression, types: Mapping[str, str]) -> bool:
 
 def _keep_dates(root: exp.Expression, types: Mapping[str, str]) -> None:
     """Trino's date_add on a date stays a date; DuckDB's date + interval is a timestamp."""
-    candidates = [*root.find_all(exp.DateAdd, exp.DateSub), *root.find_all(exp.Add, exp.Sub)]
+    candidates: list[exp.Expr] = [
+        *root.find_all(exp.DateAdd, exp.DateSub),
+        *root.find_all(exp.Add, exp.Sub),
+    ]
     for node in candidates:
         if isinstance(node, exp.Add | exp.Sub) and not isinstance(node.expression, exp.Interval):
-            continue
-        if node.parent is None and node is not root:
             continue
         if _is_date(node.this, types) and _unit(node) in _DAY_UNITS:
             node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
