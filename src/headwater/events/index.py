@@ -32,11 +32,12 @@ __all__ = ["RuleIndex", "load_event", "matches", "single_rule_index"]
 
 
 class _State:
-    __slots__ = ("absent", "children", "matchers", "refs", "rules")
+    __slots__ = ("absent", "children", "matchers", "refs", "rules", "steps")
 
     def __init__(self) -> None:
         self.children: dict[tuple[str, Condition], _State] = {}
         self.matchers: dict[str, ValueMatcher[_State]] = {}
+        self.steps: tuple[tuple[str, ValueMatcher[_State]], ...] = ()  # matchers, as a tuple
         self.absent: list[tuple[str, _State]] = []
         self.rules: dict[str, int] = {}
         self.refs = 0
@@ -146,6 +147,7 @@ class RuleIndex:
                 matcher = state.matchers.get(path)
                 if matcher is None:
                     matcher = state.matchers[path] = ValueMatcher()
+                    state.steps = tuple(state.matchers.items())
                 for pattern in condition.patterns:
                     matcher.add(pattern, child)
                 self._stale.append(matcher)
@@ -170,6 +172,7 @@ class RuleIndex:
                 self._stale.append(matcher)
             else:
                 del state.matchers[path]
+                state.steps = tuple(state.matchers.items())
         if condition.absent:
             state.absent = [(p, s) for p, s in state.absent if s is not child]
         self._path_refs[path] -= 1
@@ -206,7 +209,7 @@ class RuleIndex:
             state, chosen = pop()
             if state.rules:
                 found.update(state.rules)
-            for path, matcher in state.matchers.items():
+            for path, matcher in state.steps:
                 leaves = fields.get(path)
                 if leaves is None:
                     continue
