@@ -446,3 +446,57 @@ def test_redrive_restarts_the_failed_state() -> None:
         machine, again.state, asl.TaskSucceeded(token=invoke.token, output=1, time=T0 + 6)
     )
     assert done.state["status"] == "SUCCEEDED"
+
+
+def test_failing_branch_aborts_a_sibling_map_innermost_first() -> None:
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {
+                        "StartAt": "M",
+                        "States": {
+                            "M": {
+                                "Type": "Map",
+                                "MaxConcurrency": 2,
+                                "End": True,
+                                "ItemProcessor": {
+                                    "StartAt": "T",
+                                    "States": {"T": {**TASK, "End": True}},
+                                },
+                            }
+                        },
+                    },
+                    {
+                        "StartAt": "W",
+                        "States": {
+                            "W": {"Type": "Wait", "Seconds": 10, "Next": "F"},
+                            "F": {"Type": "Fail", "Error": "Boom", "Cause": "c"},
+                        },
+                    },
+                ],
+            }
+        },
+    }
+    machine, step = _start(definition, [1, 2, 3])
+    tokens = [c.token for c in _cmds(step, asl.InvokeTask)]
+    timer = _cmds(step, asl.StartTimer)[0].timer_id
+    assert len(tokens) == 2
+    step = asl.advance(machine, step.state, asl.TimerFired(timer_id=timer, time=T0 + 10))
+    assert _types(step) == [
+        "WaitStateExited",
+        "FailStateEntered",
+        "TaskStateAborted",
+        "MapIterationAborted",
+        "TaskStateAborted",
+        "MapIterationAborted",
+        "MapStateAborted",
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
+    assert sorted(c.token for c in _cmds(step, asl.CancelTask)) == sorted(tokens)
+    assert step.state["frames"] == {}
+    assert step.state["waits"] == {}

@@ -321,19 +321,36 @@ class Engine:
         token = wait.get("token")
         if token and self.waits.pop(token, None) is not None:
             self.commands.append(CancelTask(token=token))
-        for child in wait.get("children", ()):
+        for child in list(wait.get("children", ())):
             if child in self.frames:
-                self.abort_frame(child)
+                self.abort_frame(child, map_state=wait.get("kind") == "map", owner=frame)
 
-    def abort_frame(self, fid: str) -> None:
-        """Abort a running child frame (sibling failed, execution stopped)."""
+    def abort_frame(self, fid: str, *, map_state: bool = False, owner: Frame | None = None) -> None:
+        """Abort a running child frame (sibling failed, execution stopped).
+
+        Its own children go first (innermost events first, as AWS lists them), then the
+        frame's ``<Type>StateAborted`` and, for a Map iteration, ``MapIterationAborted``.
+        """
         frame = self.frames.get(fid)
         if frame is None:
             return
         state = self.state_of(frame)
-        if frame.get("entered") and frame.get("wait") is not None and not frame.get("silent"):
-            self.emit(frame, f"{state.type}StateAborted")
-        self.drop_frame(fid)
+        running = bool(frame.get("entered")) and frame.get("wait") is not None
+        self.frames.pop(fid, None)
+        self.cancel_waits(frame)
+        if frame.get("silent"):
+            return
+        if running:
+            self.emit(frame, f"{state.type}StateAborted", chain=False)
+        if map_state and owner is not None and not owner.get("silent") and "onStart" not in frame:
+            owner_state = self.state_of(owner)
+            self.emit(
+                frame,
+                "MapIterationAborted",
+                "mapIterationAbortedEventDetails",
+                {"index": frame["slot"], "name": owner_state.name},
+                chain=False,
+            )
 
     def state_failed(
         self,
