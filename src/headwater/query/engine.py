@@ -38,7 +38,7 @@ from headwater.query.errors import (
     TypeMismatchError,
 )
 from headwater.query.prelude import PRELUDE
-from headwater.query.render import render_value
+from headwater.query.render import renderer
 from headwater.query.results import OutputKind, QueryResult, ResultColumn, StatementType
 from headwater.query.sources import PathMapper, SourceBuilder, TableInfo, default_path_mapper
 from headwater.query.statements import classify, strip_comments, substitute_parameters
@@ -478,9 +478,8 @@ class Engine:
 
     def _select(self, run: Execution, query: exp.Expression) -> QueryResult:
         columns, types, raw = run.select(query)
-        rows = tuple(
-            tuple(render_value(v, t) for v, t in zip(row, types, strict=True)) for row in raw
-        )
+        renderers = [renderer(t) for t in types]
+        rows = tuple(tuple(r(v) for r, v in zip(renderers, row, strict=True)) for row in raw)
         return QueryResult(
             statement_type=StatementType.DML,
             substatement_type="SELECT",

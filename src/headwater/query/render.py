@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["java_double", "java_float", "render_value"]
+__all__ = ["java_double", "java_float", "render_value", "renderer"]
 
 
 def _java_digits(text: str) -> str:
@@ -51,7 +52,11 @@ def java_double(value: float) -> str:
         return "Infinity" if value > 0 else "-Infinity"
     if value == 0:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    return _java_digits(repr(value))
+    text = repr(value)
+    if 1e-3 <= abs(value) < 1e7 and "e" not in text:
+        # Python's shortest repr is already Java's layout in this range ("1.5", "100.0").
+        return text
+    return _java_digits(text)
 
 
 def java_float(value: float) -> str:
@@ -137,3 +142,33 @@ def render_value(value: Any, t: Any) -> str | None:
     if value is None:
         return None
     return _render(value, t)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _double(value: Any) -> str | None:
+    return None if value is None else java_double(value)
+
+
+def renderer(t: Any) -> Callable[[Any], str | None]:
+    """A function rendering every value of a column of DuckDB type ``t`` (faster per row)."""
+    kind = getattr(t, "id", "")
+    if kind in (
+        "varchar",
+        "bigint",
+        "integer",
+        "smallint",
+        "tinyint",
+        "hugeint",
+        "ubigint",
+        "uinteger",
+        "usmallint",
+        "utinyint",
+        "uhugeint",
+    ):
+        return _text
+    if kind == "double":
+        return _double
+    return lambda value: render_value(value, t)

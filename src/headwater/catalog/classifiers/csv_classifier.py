@@ -125,7 +125,7 @@ def _header_like(row: list[str], width: int) -> bool:
             if not last:
                 return False
             continue
-        if value_kind(cell) is not ValueKind.STRING:
+        if value_kind(cell) != ValueKind.STRING:
             return False
         if not last and len(cell) >= _HEADER_CELL_MAX:
             return False
@@ -175,16 +175,16 @@ def classify_csv(sample: ObjectSample, spec: CsvClassifierSpec | None) -> FileSc
     allowed = frozenset(spec.custom_datatypes) if spec and spec.custom_datatype_configured else None
 
     mode = spec.contains_header if spec else ContainsHeader.UNKNOWN
+    below: list[str] | None = None
     if mode is ContainsHeader.PRESENT:
         has_header = True
     elif mode is ContainsHeader.ABSENT:
         has_header = False
     else:
-        has_header = (
-            len(rows) >= 2
-            and _header_like(rows[0], width)
-            and any(t != "string" for t in _types(rows[1:], width, trim, allowed))
-        )
+        has_header = False
+        if len(rows) >= 2 and _header_like(rows[0], width):
+            below = _types(rows[1:], width, trim, allowed)
+            has_header = any(t != "string" for t in below)
     data_rows = rows[1:] if has_header else rows
     if spec and spec.header:
         if len(spec.header) != width:
@@ -194,7 +194,7 @@ def classify_csv(sample: ObjectSample, spec: CsvClassifierSpec | None) -> FileSc
         names = [_column_name(rows[0][i] if i < len(rows[0]) else "", i) for i in range(width)]
     else:
         names = [f"col{i}" for i in range(width)]
-    types = _types(data_rows, width, trim, allowed)
+    types = below if has_header and below is not None else _types(data_rows, width, trim, allowed)
     # A trailing delimiter makes an empty last column; Glue tolerates it and drops it.
     if width > 1 and all(len(r) < width or r[width - 1] == "" for r in data_rows):
         header_cell = rows[0][width - 1] if has_header and len(rows[0]) >= width else ""

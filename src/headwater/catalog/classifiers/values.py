@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 
 __all__ = ["NULL_MARKERS", "ValueKind", "column_type", "value_kind"]
 
@@ -31,8 +30,8 @@ _INT32 = (-(2**31), 2**31 - 1)
 _INT16 = (-(2**15), 2**15 - 1)
 
 
-class ValueKind(Enum):
-    """The shape of one text value."""
+class ValueKind:
+    """The shape of one text value (plain strings: they are compared millions of times)."""
 
     INTEGER = "integer"
     NUMBER = "number"
@@ -42,10 +41,13 @@ class ValueKind(Enum):
     STRING = "string"
 
 
-def value_kind(value: str) -> ValueKind | None:
-    """The kind of one cell; ``None`` for a null (empty or ``NULL``)."""
+def value_kind(value: str) -> str | None:
+    """The kind of one cell (a :class:`ValueKind` string); ``None`` for a null."""
     if value in NULL_MARKERS:
         return None
+    first = value[0]
+    if not (first.isdigit() or first in "+-.tTfF"):
+        return ValueKind.STRING
     if _INT.match(value):
         n = int(value)
         return ValueKind.INTEGER if _INT64[0] <= n <= _INT64[1] else ValueKind.STRING
@@ -94,7 +96,16 @@ def column_type(values: list[str], allowed: frozenset[str] | None = None) -> str
         allowed: ``CustomDatatypes`` (upper case: INT, LONG, SHORT, DOUBLE, FLOAT, DECIMAL,
             BOOLEAN, DATE, TIMESTAMP, STRING, BINARY), or ``None`` for Glue's defaults.
     """
-    kinds = {k for k in (value_kind(v) for v in values) if k is not None}
+    kinds: set[str] = set()
+    for v in values:
+        kind = value_kind(v)
+        if kind is None:
+            continue
+        if kind == ValueKind.STRING:
+            # One string settles the column; the other cells need not be looked at.
+            kinds = {kind}
+            break
+        kinds.add(kind)
     if not kinds:
         return "string"
     if kinds == {ValueKind.INTEGER}:
@@ -117,7 +128,7 @@ def column_type(values: list[str], allowed: frozenset[str] | None = None) -> str
     return _custom_type(kind, values, allowed)
 
 
-def _custom_type(kind: ValueKind, values: list[str], allowed: frozenset[str]) -> str:
+def _custom_type(kind: str, values: list[str], allowed: frozenset[str]) -> str:
     if kind is ValueKind.INTEGER:
         low, high = _int_range(values)
         if "SHORT" in allowed and _INT16[0] <= low and high <= _INT16[1]:
