@@ -19,7 +19,8 @@ Rule index (PutEvents delivery, archives)
     (text or ``EventPattern``; re-adding a name replaces it), ``remove(name)``,
     ``match(event) -> list[str]`` (sorted rule names; the event as a dict or JSON text). The
     cost per event does not grow with the number of rules. Keep one index per bus; disabled
-    rules are simply not added. Not thread-safe: serialise writers or swap indexes.
+    rules are simply not added. Serialise writers; ``prepare()`` after writing makes ``match``
+    read-only, so several threads can match at once.
 
 Target input (PutTargets, delivery)
     ``compile_target_input(target_id=..., input=..., input_path=..., input_paths_map=...,

@@ -70,7 +70,8 @@ class RuleIndex:
         index.match(event)          # -> ["to-sfn"] (sorted rule names)
         index.remove("to-sfn")
 
-    Not thread-safe: the service layer serialises writers (or swaps whole indexes).
+    Writers must be serialised; :meth:`prepare` after writing lets several threads match at
+    once (or build a new index and swap it in).
     """
 
     __slots__ = ("_path_refs", "_plan", "_root", "_rules", "_stale")
@@ -182,6 +183,22 @@ class RuleIndex:
 
     # -- matching -------------------------------------------------------------------------
 
+    def prepare(self) -> FlattenPlan:
+        """Build what matching needs after rules changed (otherwise done by the next match).
+
+        After ``prepare()`` and until the next ``add`` / ``remove``, :meth:`match` only reads
+        the index, so several threads may match concurrently.
+        """
+        if self._stale:
+            for stale in self._stale:
+                if stale.stale:
+                    stale.compile()
+            self._stale.clear()
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = FlattenPlan(self._path_refs)
+        return plan
+
     def match(self, event: Mapping[str, Any] | str | bytes) -> list[str]:
         """The names of the rules the event matches, sorted.
 
@@ -194,13 +211,8 @@ class RuleIndex:
         if type(event) is not dict:
             event = load_event(event)
         plan = self._plan
-        if plan is None:
-            plan = self._plan = FlattenPlan(self._path_refs)
-        if self._stale:
-            for stale in self._stale:
-                if stale.stale:
-                    stale.compile()
-            self._stale.clear()
+        if plan is None or self._stale:
+            plan = self.prepare()
         fields = plan.flatten(event)
         found: set[str] = set()
         stack: list[tuple[_State, dict[int, int] | None]] = [(self._root, None)]
