@@ -8,7 +8,14 @@ import json
 import pyarrow as pa
 import pytest
 
-from headwater.query import AddPartitions, CreateTable, QueryError, TableNotFoundError
+from headwater.query import (
+    AddPartitions,
+    CreateTable,
+    QueryError,
+    TableNotFoundError,
+    statement_kind,
+    table_metadata,
+)
 
 DDL = """
 CREATE EXTERNAL TABLE IF NOT EXISTS `db`.`clicks` (
@@ -291,3 +298,40 @@ def test_unsupported_statements_fail_cleanly(athena) -> None:  # type: ignore[no
     assert err.value.error_name == "NOT_SUPPORTED"
     with pytest.raises(QueryError):
         athena.run("CREATE TABLE plain (a int) LOCATION 's3://b/p/'")
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("SELECT 1", ("DML", "SELECT")),
+        ("  -- c\n with q as (select 1) select * from q", ("DML", "SELECT")),
+        ("SHOW TABLES", ("UTILITY", "SHOW_TABLES")),
+        ("DESCRIBE t", ("UTILITY", "DESCRIBE_TABLE")),
+        ("MSCK REPAIR TABLE t", ("DDL", "MSCK_REPAIR_TABLE")),
+        ("CREATE OR REPLACE VIEW v AS SELECT 1", ("DDL", "CREATE_VIEW")),
+        ("CREATE TABLE t WITH (format='PARQUET') AS SELECT 1", ("DDL", "CREATE_TABLE_AS_SELECT")),
+        ("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://b/'", ("DDL", "CREATE_TABLE")),
+        ("INSERT INTO t SELECT 1", ("DML", "INSERT")),
+    ],
+)
+def test_statement_kind(sql: str, kind: tuple[str, str]) -> None:
+    assert statement_kind(sql) == kind
+
+
+def test_table_metadata(athena) -> None:  # type: ignore[no-untyped-def]
+    _clicks(athena)
+    meta = table_metadata(athena.catalog.get_table("db", "clicks"))
+    assert meta["Name"] == "clicks"
+    assert meta["Columns"][0] == {"Name": "c_full_name", "Type": "string", "Comment": "who"}
+    assert meta["PartitionKeys"][0] == {"Name": "ingest_year", "Type": "string"}
+    assert meta["Parameters"]["location"] == "s3://b/clicks/"
+    assert meta["Parameters"]["serde.param.separatorChar"] == ","
+
+
+@pytest.mark.parametrize("fmt", ["JSON", "TEXTFILE"])
+def test_ctas_text_formats_read_back(athena, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    athena.run(
+        f"CREATE TABLE t_{fmt.lower()} WITH (format = '{fmt}', "
+        f"external_location = 's3://b/{fmt.lower()}/') AS SELECT 1 AS a, 'x' AS b"
+    )
+    assert athena.rows(f"SELECT a, b FROM t_{fmt.lower()}") == [("1", "x")]

@@ -327,3 +327,30 @@ def test_view_of_struct_access_and_lowercase(athena) -> None:  # type: ignore[no
     athena.put_parquet("s3://b/s/x.parquet", pa.table({"Addr": [{"City": "Paris"}]}))
     athena.table("s", [("addr", "struct<City:string>")], "s3://b/s/", fmt="parquet")
     assert athena.rows("SELECT addr.city FROM s") == [("Paris",)]
+
+
+def test_orc_and_gzip_csv(athena) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+    import io
+
+    import pyarrow.orc as orc
+
+    buf = io.BytesIO()
+    orc.write_table(pa.table({"K": [1, 2], "v": ["a", "b"]}), buf)
+    athena.put("s3://b/orc/x.orc", buf.getvalue())
+    athena.catalog.put_table(
+        "db",
+        {
+            "Name": "o",
+            "StorageDescriptor": {
+                "Columns": [{"Name": "k", "Type": "bigint"}, {"Name": "v", "Type": "string"}],
+                "Location": "s3://b/orc/",
+                "InputFormat": "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
+                "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.orc.OrcSerde"},
+            },
+        },
+    )
+    assert athena.rows("SELECT k, v FROM o ORDER BY k") == [("1", "a"), ("2", "b")]
+    athena.table("g", [("a", "bigint"), ("b", "string")], "s3://b/g/")
+    athena.put("s3://b/g/part.csv.gz", gzip.compress(b"1,x\n2,y\n"))
+    assert athena.rows("SELECT sum(a), max(b) FROM g") == [("3", "y")]

@@ -39,6 +39,9 @@ COLUMNS / PARTITIONS / CREATE TABLE / CREATE VIEW / TBLPROPERTIES, DESCRIBE, CRE
 REPLACE] VIEW, DROP VIEW, CREATE EXTERNAL TABLE, DROP TABLE, CREATE / DROP DATABASE,
 MSCK REPAIR TABLE, ALTER TABLE ADD / DROP PARTITION, CTAS (Parquet, JSON, TEXTFILE;
 ``partitioned_by``), INSERT INTO. Errors: :mod:`headwater.query.errors`.
+
+Helpers for the service: :func:`statement_kind` (StatementType / SubstatementType from the text,
+for a QUEUED query) and :func:`table_metadata` (Athena's ``TableMetadata`` of a Glue table).
 """
 
 from headwater.query.catalog import (
@@ -67,6 +70,7 @@ from headwater.query.errors import (
     TableNotFoundError,
     TypeMismatchError,
 )
+from headwater.query.metadata import statement_kind, table_metadata
 from headwater.query.render import render_value
 from headwater.query.results import (
     OutputKind,
@@ -110,5 +114,7 @@ __all__ = [
     "decode_view",
     "metadata_bytes",
     "render_value",
+    "statement_kind",
+    "table_metadata",
     "view_table_input",
 ]

@@ -149,7 +149,13 @@ def _text(value: Any) -> str | None:
 
 
 def _double(value: Any) -> str | None:
-    return None if value is None else java_double(value)
+    if value is None:
+        return None
+    text = repr(value)
+    # The common case (plain notation, finite, 1e-3 <= |v| < 1e7) is Python's repr as is.
+    if "e" not in text and "n" not in text and (1e-3 <= value < 1e7 or -1e7 < value <= -1e-3):
+        return text
+    return java_double(value)
 
 
 def renderer(t: Any) -> Callable[[Any], str | None]:
