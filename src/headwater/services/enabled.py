@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from headwater.services.base import Service
 from headwater.services.cloudtrail import CloudTrailService
+from headwater.services.events import EventsService
 from headwater.services.iam import IamService
 from headwater.services.sts import StsService
 
@@ -15,5 +16,15 @@ def service_classes() -> list[type[Service]]:
     from headwater.services.lambda_ import LambdaService
     from headwater.services.logs import LogsService
     from headwater.services.s3 import S3Service
+    from headwater.services.sns import SnsService
 
-    return [S3Service, IamService, StsService, CloudTrailService, LogsService, LambdaService]
+    return [
+        S3Service,
+        IamService,
+        StsService,
+        CloudTrailService,
+        EventsService,
+        LogsService,
+        LambdaService,
+        SnsService,
+    ]

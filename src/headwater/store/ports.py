@@ -1,6 +1,14 @@
 """Imports every port module so their tables and migrations are registered."""
 
-from headwater.store import cloudtrail, iam, outbox, s3  # noqa: F401  (s3: registers the S3 tables)
-from headwater.store import lambda_, logs  # noqa: F401  (Lambda and CloudWatch Logs tables)
+from headwater.store import (  # noqa: F401  (importing a port registers its tables)
+    cloudtrail,
+    events,
+    iam,
+    lambda_,
+    logs,
+    outbox,
+    s3,
+    sns,
+)
 
-__all__ = ["cloudtrail", "iam", "outbox"]
+__all__ = ["cloudtrail", "events", "iam", "outbox"]
