@@ -113,9 +113,9 @@ def test_advanced_selectors() -> None:
 
 def test_data_event_shape() -> None:
     record = {"bucket": BUCKET, "key": "etl-ttt-demo/data_analytics_team_folder/a b:c.csv",
-              "event_name": "PutObject", "region": "us-east-2", "time": 1796196615.0,
-              "size": 10, "request_id": "ABC", "source_ip": "127.0.0.1"}
-    event = s3_data_event(record, account_id="123456789012")
+              "event_name": "PutObject", "region": "us-east-2", "size": 10,
+              "request_id": "ABC", "source_ip": "127.0.0.1"}
+    event = s3_data_event(record, account_id="123456789012", at=1796196615.0)
     assert event["source"] == "aws.s3"
     assert event["detail-type"] == "AWS API Call via CloudTrail"
     detail = event["detail"]

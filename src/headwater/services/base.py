@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from headwater.runtime.clock import Clock
+    from headwater.runtime.loop import BackgroundLoop
     from headwater.services.registry import ServiceRegistry
     from headwater.store import Store
 
@@ -66,6 +67,7 @@ class Environment:
     default_region: str = DEFAULT_REGION
     endpoint_url: str = "http://127.0.0.1:4566"
     registry: ServiceRegistry | None = None
+    background: BackgroundLoop | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -287,11 +287,11 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def s3_data_event(record: dict[str, Any], *, account_id: str) -> dict[str, Any]:
+def s3_data_event(record: dict[str, Any], *, account_id: str, at: float) -> dict[str, Any]:
     """Build the EventBridge event CloudTrail sends for one S3 object change record."""
     bucket, key = record["bucket"], record["key"]
     region = record.get("region", "us-east-1")
-    when = _iso(float(record["time"]))
+    when = _iso(at)
     access_key = record.get("access_key", "")
     detail: dict[str, Any] = {
         "eventVersion": "1.09",
@@ -323,6 +323,6 @@ def s3_data_event(record: dict[str, Any], *, account_id: str) -> dict[str, Any]:
         "recipientAccountId": account_id,
         "eventCategory": "Data",
     }
-    return {"source": "aws.s3", "detail-type": "AWS API Call via CloudTrail",
-            "resources": [], "detail": detail, "time": when, "region": region,
-            "account": account_id}
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.s3", "account": account_id, "time": when, "region": region,
+            "resources": [], "detail": detail}

@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore import xform_name
 
+from headwater.runtime.loop import BackgroundLoop
 from headwater.services.base import Environment, RequestContext, Service
 from headwater.services.errors import ServiceError
 
@@ -54,11 +55,16 @@ class ServiceRegistry:
         return result
 
     def start(self) -> None:
-        """Start every service."""
+        """Start the background loop, then every service."""
+        if self.env.background is None:
+            self.env.background = BackgroundLoop()
+        self.env.background.start()
         for svc in self._services.values():
             svc.start()
 
     def stop(self) -> None:
-        """Stop every service."""
-        for svc in self._services.values():
+        """Stop every service, then the background loop."""
+        for svc in reversed(list(self._services.values())):
             svc.stop()
+        if self.env.background is not None:
+            self.env.background.stop()

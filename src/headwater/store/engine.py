@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,24 +69,39 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
-        """Yield a connection inside one write transaction; commit on success."""
+        """Yield a connection inside one write transaction; commit on success.
+
+        Hooks registered with :meth:`after_commit` run after the commit, outside the lock.
+        """
+        hooks: list[Callable[[], None]] = []
         if not self.is_sqlite:
             with self.engine.begin() as conn:
-                yield conn
-            return
-        with self._write_lock, self.engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
-                raise
-            else:
+                try:
+                    yield conn
+                finally:
+                    hooks = conn.info.pop("after_commit", [])
+        else:
+            with self._write_lock, self.engine.connect() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.info.pop("after_commit", None)
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise
+                hooks = conn.info.pop("after_commit", [])
                 try:
                     conn.exec_driver_sql("COMMIT")
                 except sa.exc.IntegrityError as exc:
                     conn.exec_driver_sql("ROLLBACK")
                     raise ConflictError(str(exc.orig)) from exc
+        for hook in hooks:
+            hook()
+
+    @staticmethod
+    def after_commit(conn: sa.Connection, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the transaction of ``conn`` has committed (never on rollback)."""
+        conn.info.setdefault("after_commit", []).append(hook)
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

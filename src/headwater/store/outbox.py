@@ -9,6 +9,7 @@ with :func:`advance`; a restart resumes from the stored cursor and loses nothing
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from headwater.store.schema import Migration, create_tables, metadata, register
 
-__all__ = ["OutboxRecord", "advance", "append", "cursor", "read_after"]
+__all__ = ["OutboxRecord", "advance", "append", "cursor", "listen", "read_after", "unlisten"]
 
 SCHEMA_VERSION = 1
 
@@ -56,9 +57,42 @@ class OutboxRecord:
     payload: dict[str, Any]
 
 
+_listeners: dict[str, list[Callable[[], None]]] = {}
+
+
+def listen(topic: str, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after each commit that appended records of ``topic``.
+
+    Consumers use it to wake up instead of polling; the cursor stays the source of truth.
+    """
+    _listeners.setdefault(topic, []).append(callback)
+
+
+def unlisten(topic: str, callback: Callable[[], None]) -> None:
+    """Stop calling ``callback``."""
+    if callback in _listeners.get(topic, []):
+        _listeners[topic].remove(callback)
+
+
+@dataclass(frozen=True, slots=True)
+class _Notify:
+    """An after-commit hook waking the listeners of one topic (equal per topic)."""
+
+    topic: str
+
+    def __call__(self) -> None:
+        for callback in list(_listeners.get(self.topic, [])):
+            callback()
+
+
 def append(conn: sa.Connection, topic: str, payload: dict[str, Any], *, at: float) -> int:
     """Write a record in the caller's transaction and return its id."""
     body = json.dumps({"v": SCHEMA_VERSION, **payload}, separators=(",", ":"))
+    if _listeners.get(topic):
+        hooks = conn.info.setdefault("after_commit", [])
+        hook = _Notify(topic)
+        if hook not in hooks:
+            hooks.append(hook)
     result = conn.execute(sa.insert(outbox).values(topic=topic, created_at=at, payload=body))
     pk = result.inserted_primary_key
     return int(pk[0]) if pk else 0
