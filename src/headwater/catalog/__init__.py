@@ -30,6 +30,11 @@ unclassifiable objects) and ``log`` (lines for the crawler's log stream). Apply 
 transaction: the crawl itself writes nothing. Tables carry no timestamps: the service sets
 CreateTime/UpdateTime (and CreatedBy) when it stores them.
 
+JDBC targets (``JdbcTargets``): the service reads table and column metadata from the database
+(SQLAlchemy) into :class:`JdbcTable` values and calls ``crawl_jdbc(spec, engine, {target.path:
+tables})``; include paths (``db/schema/%``), exclusions, table names, type mapping and the
+schema-change policy follow Glue's JDBC crawler.
+
 Classifiers: custom :class:`CsvClassifierSpec` / :class:`JsonClassifierSpec` (built from
 Glue's ``CsvClassifier`` / ``JsonClassifier`` dicts with :func:`classifier_from_wire`) run
 first, then the built-ins in Glue's order (Avro, ORC, Parquet, JSON, CSV). Text objects may be
@@ -52,6 +57,7 @@ from headwater.catalog.crawler_config import (
     CrawlerConfiguration,
     CrawlSpec,
     DeleteBehavior,
+    JdbcTarget,
     RecrawlBehavior,
     S3Target,
     UpdateBehavior,
@@ -66,6 +72,7 @@ from headwater.catalog.errors import (
 )
 from headwater.catalog.globs import ExclusionSet, compile_glob
 from headwater.catalog.hive_types import HiveType, format_type, merge_types, parse_type
+from headwater.catalog.jdbc import JdbcColumn, JdbcTable, crawl_jdbc, jdbc_type_to_hive
 from headwater.catalog.model import (
     Column,
     Database,
@@ -110,6 +117,9 @@ __all__ = [
     "InvalidInputError",
     "InvalidPatternError",
     "InvalidTypeError",
+    "JdbcColumn",
+    "JdbcTable",
+    "JdbcTarget",
     "JsonClassifierSpec",
     "ObjectReader",
     "ObjectSample",
@@ -128,10 +138,12 @@ __all__ = [
     "column_from_wire",
     "column_to_wire",
     "compile_glob",
+    "crawl_jdbc",
     "crawl_s3",
     "database_from_wire",
     "database_to_wire",
     "format_type",
+    "jdbc_type_to_hive",
     "merge_types",
     "parse_s3_path",
     "parse_type",

@@ -12,7 +12,7 @@ so that a crawl either applies completely or not at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from headwater.catalog.classifiers import FileFormat, FileSchema, classify_object
@@ -107,13 +107,17 @@ class CrawlResult:
 
 
 @dataclass(slots=True)
-class _Built:
+class Built:
+    """A table a crawl produced and its partitions."""
+
     table: Table
     partitions: list[Partition]
 
 
 @dataclass(slots=True)
-class _State:
+class CrawlState:
+    """What a crawl accumulates: log lines, skipped objects, counts."""
+
     spec: CrawlSpec
     log: list[str] = field(default_factory=list)
     skipped: list[SkippedObject] = field(default_factory=list)
@@ -130,7 +134,7 @@ def _hidden(relative: str) -> bool:
     return any(part.startswith(("_", ".")) for part in relative.split("/"))
 
 
-def _select(target: S3Target, objects: Iterable[S3Object], state: _State) -> list[S3Object]:
+def _select(target: S3Target, objects: Iterable[S3Object], state: CrawlState) -> list[S3Object]:
     prefix = target.prefix
     chosen: list[S3Object] = []
     for obj in objects:
@@ -203,7 +207,7 @@ def _classify(
     target: S3Target,
     objects: list[S3Object],
     read: ObjectReader,
-    state: _State,
+    state: CrawlState,
     known: Mapping[str, tuple[Table, StorageDescriptor]],
 ) -> list[CrawledFile]:
     by_folder: dict[str, list[S3Object]] = {}
@@ -316,7 +320,7 @@ def _storage(
     )
 
 
-def _build(draft: TableDraft, name: str, bucket: str, spec: CrawlSpec) -> _Built:
+def _build(draft: TableDraft, name: str, bucket: str, spec: CrawlSpec) -> Built:
     fmt = _draft_format(draft.files)
     if draft.object_key is not None:
         location = f"s3://{bucket}/{draft.object_key}"
@@ -360,7 +364,7 @@ def _build(draft: TableDraft, name: str, bucket: str, spec: CrawlSpec) -> _Built
                 parameters=part_params,
             )
         )
-    return _Built(table=table, partitions=partitions)
+    return Built(table=table, partitions=partitions)
 
 
 def _unique(base: str, location: str, taken: dict[str, str]) -> str:
@@ -442,14 +446,14 @@ def crawl_s3(
         The catalog changes, metrics, skipped objects and log lines; nothing is applied.
     """
     partitions_by_table = dict(existing_partitions or {})
-    state = _State(spec)
+    state = CrawlState(spec)
     incremental = spec.recrawl_behavior is RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY
     update = UpdateBehavior.LOG if incremental else spec.update_behavior
     delete = DeleteBehavior.LOG if incremental else spec.delete_behavior
     known = _known_locations(existing_tables, partitions_by_table) if incremental else {}
     existing = {t.name: t for t in existing_tables}
     taken = {t.name: _folder(t.location) if t.location else "" for t in existing_tables}
-    built: list[_Built] = []
+    built: list[Built] = []
     for target in spec.targets:
         objects = _select(target, listings.get(target.path, ()), state)
         files = _classify(target, objects, read, state, known)
@@ -475,18 +479,34 @@ def crawl_s3(
             )
             name = _unique(sanitize_name(spec.table_prefix + raw), location, taken)
             built.append(_build(draft, name, target.bucket, spec))
-    return _diff(spec, state, built, existing, partitions_by_table, update, delete)
+    return diff_tables(
+        spec,
+        state,
+        built,
+        existing,
+        partitions_by_table,
+        update,
+        delete,
+        owned=lambda table: _under_targets(table.location, spec),
+    )
 
 
-def _diff(
+def diff_tables(
     spec: CrawlSpec,
-    state: _State,
-    built: list[_Built],
+    state: CrawlState,
+    built: list[Built],
     existing: Mapping[str, Table],
     partitions_by_table: Mapping[str, Sequence[Partition]],
     update: UpdateBehavior,
     delete: DeleteBehavior,
+    *,
+    owned: Callable[[Table], bool],
 ) -> CrawlResult:
+    """Compare freshly built tables with the database's under the schema-change policy.
+
+    ``owned`` tells which existing tables this crawl is responsible for (gone ones are deleted,
+    deprecated or logged per ``delete``).
+    """
     db = spec.database_name
     create: list[Table] = []
     updates: list[Table] = []
@@ -551,7 +571,7 @@ def _diff(
             continue
         if old.parameters.get("UPDATED_BY_CRAWLER") != spec.crawler_name:
             continue
-        if not _under_targets(old.location, spec):
+        if not owned(old):
             continue
         if delete is DeleteBehavior.DELETE_FROM_DATABASE:
             deletes.append(name)

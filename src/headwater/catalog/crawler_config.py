@@ -8,6 +8,7 @@ request) plus the crawler's custom classifiers, validates them (bad exclusion gl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,6 +22,7 @@ __all__ = [
     "CrawlSpec",
     "CrawlerConfiguration",
     "DeleteBehavior",
+    "JdbcTarget",
     "RecrawlBehavior",
     "S3Target",
     "UpdateBehavior",
@@ -100,6 +102,43 @@ class S3Target:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JdbcTarget:
+    """One ``JdbcTargets`` entry."""
+
+    connection_name: str
+    path: str
+    exclusions: ExclusionSet
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> JdbcTarget:
+        """From a ``JdbcTarget`` dict."""
+        connection, path = data.get("ConnectionName"), data.get("Path")
+        if not connection or not path:
+            raise InvalidInputError("JdbcTarget: ConnectionName and Path are required")
+        return cls(
+            connection_name=str(connection),
+            path=str(path),
+            exclusions=ExclusionSet.compile(data.get("Exclusions") or ()),
+        )
+
+    def selects(self, parts: Sequence[str]) -> bool:
+        """True when ``parts`` (database, [schema,] table) is under the include path."""
+        pattern = [p for p in self.path.split("/") if p]
+        if not pattern:
+            return False
+        if len(pattern) < len(parts) and pattern[-1] == "%":
+            pattern = pattern[:-1] + ["%"] * (len(parts) - len(pattern) + 1)
+        if len(pattern) != len(parts):
+            return False
+        for want, have in zip(pattern, parts, strict=True):
+            regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in want)
+            if not re.fullmatch(regex, have, re.IGNORECASE):
+                return False
+        path = "/".join(parts)
+        return not (self.exclusions.excludes(path) or self.exclusions.excludes(parts[-1]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CrawlerConfiguration:
     """The crawler's ``Configuration`` JSON, the parts a crawl honours."""
 
@@ -144,6 +183,7 @@ class CrawlSpec:
     crawler_name: str
     database_name: str
     targets: tuple[S3Target, ...]
+    jdbc_targets: tuple[JdbcTarget, ...] = ()
     classifiers: tuple[ClassifierSpec, ...] = ()
     table_prefix: str = ""
     update_behavior: UpdateBehavior = UpdateBehavior.UPDATE_IN_DATABASE
@@ -175,6 +215,7 @@ class CrawlSpec:
             raise InvalidInputError("Crawler: Name and DatabaseName are required")
         targets = crawler.get("Targets") or {}
         s3 = tuple(S3Target.from_wire(t) for t in targets.get("S3Targets") or ())
+        jdbc = tuple(JdbcTarget.from_wire(t) for t in targets.get("JdbcTargets") or ())
         specs = [
             classifier_from_wire(c)
             for c in (classifiers.values() if isinstance(classifiers, Mapping) else classifiers)
@@ -194,6 +235,7 @@ class CrawlSpec:
             crawler_name=str(name),
             database_name=str(database).lower(),
             targets=s3,
+            jdbc_targets=jdbc,
             classifiers=tuple(ordered),
             table_prefix=str(crawler.get("TablePrefix") or ""),
             update_behavior=update,
