@@ -276,3 +276,11 @@ def test_snappy_framed_text(lake) -> None:
     table = lake.crawl(lake.crawler("s3://b/t/")).tables_to_create[0]
     assert table.parameters["compressionType"] == "snappy"
     assert _columns(table) == [("id", "bigint"), ("name", "string")]
+
+
+def test_include_path_is_a_folder_boundary(lake) -> None:  # type: ignore[no-untyped-def]
+    lake.put("s3://b/curated/sales/x.csv", "id,n\n1,a\n2,b\n")
+    lake.put("s3://b/curated_old/sales/x.csv", "id,n\n1,a\n2,b\n")
+    result = lake.crawl(lake.crawler("s3://b/curated"))
+    assert [t.location for t in result.tables_to_create] == ["s3://b/curated/"]
+    assert result.tables_to_create[0].name == "curated"
