@@ -135,6 +135,7 @@ def _norm(value: Any) -> Any:
     return value
 
 
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9_:.\-]*>")
 
 
@@ -152,6 +153,8 @@ def _matches(want: Any, have: Any) -> bool:
             and len(want) == len(have)
             and all(_matches(w, h) for w, h in zip(want, have, strict=True))
         )
+    if want == "date" and isinstance(have, str) and _ISO.match(have):
+        return True  # the recorder's "date" stands for any timestamp
     if isinstance(want, str) and isinstance(have, str) and _PLACEHOLDER.search(want):
         return _text_matches(want, have, _PLACEHOLDER.findall(want))
     return (bool(want == have) and type(want) is type(have)) or (

@@ -49,7 +49,8 @@ Drive
     - :class:`TaskHeartbeat` ``(token)`` - SendTaskHeartbeat (restarts the heartbeat timer);
     - :class:`TimerFired` ``(timer_id)`` - a timer reached its deadline (a cancelled or stale
       timer is ignored; ``"execution-timeout"`` is the machine's TimeoutSeconds);
-    - :class:`StopExecution` ``(error, cause)`` - StopExecution (ExecutionAborted).
+    - :class:`StopExecution` ``(error, cause)`` - StopExecution (ExecutionAborted);
+    - :class:`ItemsRead` ``(token, body | objects)`` - the answer to :class:`ReadItems`.
 
     An event for a token nothing waits on raises :class:`InterpreterError`; events after the
     execution ended return the state unchanged and no commands.
@@ -72,6 +73,13 @@ Drive
       (``$$.Task.Token``) that SendTask* calls carry. Timeouts and heartbeats are enforced by
       the interpreter with its own timers: do not time tasks out yourself.
     - :class:`CancelTask` ``(token)`` - the result is no longer wanted (abort, timeout).
+    - :class:`ReadItems` ``(token, resource, parameters, state_name)`` - a distributed Map's
+      ItemReader: GET the S3 object (answer ``ItemsRead(token, body=text)``) or list the
+      bucket (``ItemsRead(token, objects=[...])``), or answer :class:`TaskFailed`; parsing
+      JSON / JSON Lines / CSV, MaxItems and ItemBatcher happen in here.
+    - :class:`WriteResults` ``(resource, parameters, map_run_arn, key_prefix, results, ...)``
+      - a distributed Map's ResultWriter: write ``manifest.json`` and the results under
+      ``key_prefix`` (no answer expected; the Map's output already names them).
     - :class:`StartTimer` ``(timer_id, deadline)`` / :class:`CancelTimer` ``(timer_id)`` - Wait
       states, retry back-off, task timeouts / heartbeats and the execution timeout.
     - :class:`ExecutionSucceeded` ``(output)`` / :class:`ExecutionFailed` ``(error, cause)`` /
@@ -82,9 +90,9 @@ Drive
     EXPRESS executions use the same calls and may simply keep ``state`` in memory.
 
 What runs inside the state
-    Parallel branches and Map iterations (inline, and DISTRIBUTED without ItemReader, run as
-    iterations of the same execution with MapRunStarted/MapRunSucceeded events and their
-    inner events kept out of the parent history) are frames of the one execution state,
+    Parallel branches and Map iterations (inline, and DISTRIBUTED ones, run as iterations of
+    the same execution with MapRunStarted/MapRunSucceeded events and their inner events kept
+    out of the parent history) are frames of the one execution state,
     honouring MaxConcurrency, ToleratedFailureCount/Percentage, Retry and Catch. The 256 KiB
     payload limit (:data:`PAYLOAD_LIMIT`, States.DataLimitExceeded) and the 25,000-event
     history limit (:data:`HISTORY_LIMIT`, the execution fails with States.Runtime just
@@ -95,11 +103,18 @@ Redrive (RedriveExecution)
     execution from the top-level state it stopped in (ExecutionRedriven event,
     ``$$.Execution.RedriveCount`` incremented); persist and drive it like any step.
 
+TestState
+    ``run_test_state(definition, input_, info=..., time=..., seed=..., state_name=...,
+    inspection_level=..., mock=..., variables=..., context=..., state_configuration=...,
+    invoke=...)`` runs one state as the TestState API does and returns a
+    :class:`TestStateResult` (``to_wire()`` gives the response members). A Task without a
+    mock calls ``invoke(resource, parameters)``; checking mocks against the integration's API
+    schema (fieldValidationMode) and rejecting bad arguments is left to the service layer.
+
 Not here yet
-    ItemReader / ItemBatcher / ResultWriter of distributed Maps are parsed and validated but
-    not executed (reading S3 needs a command the runtime carries out); child executions of
-    Map Runs are simulated in-state rather than started as separate executions; TestState and
-    RedriveExecution helpers are for the service layer to build on this API.
+    Map Runs' child executions are simulated inside the parent's state (iterations with their
+    events kept out of the parent history) rather than started as separate executions, and a
+    redriven Map re-runs all its iterations; MANIFEST ItemReader inputs are not parsed.
 """
 
 from headwater.asl.compiler import ValidationResult, compile_definition, validate_definition
@@ -148,6 +163,7 @@ from headwater.asl.protocol import (
     TimerFired,
     WriteResults,
 )
+from headwater.asl.teststate import TestStateResult, run_test_state
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -181,6 +197,7 @@ __all__ = [
     "StatesFailure",
     "Step",
     "StopExecution",
+    "TestStateResult",
     "TaskFailed",
     "TaskHeartbeat",
     "TaskStarted",
@@ -194,6 +211,7 @@ __all__ = [
     "compile_definition",
     "execution_status",
     "redrive_execution",
+    "run_test_state",
     "start_execution",
     "validate_definition",
 ]

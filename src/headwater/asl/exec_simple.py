@@ -47,10 +47,11 @@ def run_pass(engine: Engine, frame: Frame, state: State) -> None:
         engine.exit_state(frame, state, output, next_name=next_state(state), assigned=assigned)
         return
     effective = apply_input_path(state, ctx, raw)
-    if state.parameters is not None:
-        result = state.parameters.evaluate(ctx, effective)
-    elif state.has_result:
+    if state.has_result:
+        # A literal Result wins over Parameters, as AWS's TestState shows.
         result = state.result
+    elif state.parameters is not None:
+        result = state.parameters.evaluate(ctx, effective)
     else:
         result = effective
     assigned = evaluate_assign(state.assign, ctx, result)
