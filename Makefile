@@ -24,7 +24,7 @@ up: $(STAMP)
 
 ## make test: the whole suite.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

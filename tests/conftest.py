@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,18 @@ from headwater.runtime.clock import VirtualClock
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 AWS_CLI = Path(sys.executable).parent / "aws"
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy (background work finishing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {check}")
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")

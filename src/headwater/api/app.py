@@ -110,6 +110,26 @@ class HeadwaterApp:
                 _Response(200, [("content-type", "application/json")], b'{"reset": true}'),
             )
             return
+        parts = path.split("/")  # /_headwater/<service>/<view>
+        if len(parts) == 4 and scope["method"] == "GET":
+            svc = self.registry.get(parts[2])
+            view = getattr(svc, f"internal_{parts[3].replace('-', '_')}", None)
+            if callable(view):
+                query = {
+                    k: v[0]
+                    for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()
+                }
+                data = await asyncio.get_running_loop().run_in_executor(self.executor, view, query)
+                await self._send(
+                    scope,
+                    send,
+                    _Response(
+                        200,
+                        [("content-type", "application/json")],
+                        json.dumps(data, default=str).encode(),
+                    ),
+                )
+                return
         if self.internal is not None:
             await self.internal(scope, receive, send)
             return

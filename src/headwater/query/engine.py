@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -365,10 +366,20 @@ class Engine:
         self._schemas: dict[tuple[tuple[str, float], ...], dict[str, str]] = {}
         self._lock = threading.Lock()
         self._arrow_names = itertools.count(1)
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def scratch(self) -> Path:
+        """A private folder for decompressed copies, removed by :meth:`close`."""
+        with self._lock:
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="headwater-query-")
+            return Path(self._scratch.name)
 
     def close(self) -> None:
-        """Release DuckDB."""
+        """Release DuckDB and the scratch folder."""
         self._db.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def sources(self, run: Execution) -> SourceBuilder:
         """A source builder reading through ``run``'s cursor."""
@@ -382,7 +393,9 @@ class Engine:
             run.cursor.register(name, table)
             return name
 
-        return SourceBuilder(self.path_for, describe, register_arrow, self._schemas)
+        return SourceBuilder(
+            self.path_for, describe, register_arrow, self._schemas, scratch=self.scratch
+        )
 
     def validate(self, sql: str, parameters: Sequence[str] = ()) -> None:
         """Raise :class:`QuerySyntaxError` when ``sql`` does not parse (StartQueryExecution)."""

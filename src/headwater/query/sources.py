@@ -14,6 +14,9 @@ the catalog schema the way Athena's SerDes shape it:
   ``paths`` (the original spelling), values that do not fit the type are NULL.
 - ORC: read with pyarrow.
 
+Text objects compressed with gzip or zstd are read by DuckDB directly; bzip2 ones are inflated
+once into the engine's scratch folder.
+
 Partitioned tables read the catalog's partitions (each partition's own location), pruned by
 simple equality / IN predicates on partition keys, and add the key values as columns. Objects
 whose names start with ``_`` or ``.`` are skipped, as Athena skips them.
@@ -21,6 +24,9 @@ whose names start with ``_`` or ``.`` are skipped, as Athena skips them.
 
 from __future__ import annotations
 
+import bz2
+import hashlib
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +48,7 @@ __all__ = [
 PathMapper = Callable[[str], str]
 
 _CANONICAL_UNION_LIMIT = 64
+_INFLATE = (".bz2", ".bzip2")
 
 
 def sql_string(text: str) -> str:
@@ -276,6 +283,24 @@ class SourceBuilder:
     describe: Callable[[str], list[tuple[str, str]]]
     register_arrow: Callable[[Any], str]
     schemas: dict[tuple[tuple[str, float], ...], dict[str, str]] = field(default_factory=dict)
+    scratch: Callable[[], Path] | None = None
+
+    def _plain(self, files: Sequence[str]) -> list[str]:
+        """Text files DuckDB cannot inflate itself (bzip2) decompressed into the scratch dir."""
+        out = []
+        for f in files:
+            if not f.endswith(_INFLATE) or self.scratch is None:
+                out.append(f)
+                continue
+            stat = Path(f).stat()
+            digest = hashlib.sha1(f"{f}:{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()
+            target = self.scratch() / digest
+            if not target.exists():
+                with bz2.open(f, "rb") as src, open(str(target) + ".part", "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                Path(str(target) + ".part").replace(target)
+            out.append(str(target))
+        return out
 
     def _parquet_columns(self, files: Sequence[str]) -> dict[str, str]:
         key = tuple((f, Path(f).stat().st_mtime) for f in files)
@@ -300,9 +325,9 @@ class SourceBuilder:
             reader = f"read_parquet({file_list}, {', '.join(options)})"
             return reader, _projection(info, fmt, self._parquet_columns(files))
         if fmt in ("text", "opencsv"):
-            return _text_reader(info, files, fmt, hive), _projection(info, fmt, None)
+            return _text_reader(info, self._plain(files), fmt, hive), _projection(info, fmt, None)
         if fmt == "json":
-            return _json_reader(info, files, hive), _projection(info, fmt, None)
+            return _json_reader(info, self._plain(files), hive), _projection(info, fmt, None)
         if fmt == "orc":
             import pyarrow as pa  # type: ignore[import-untyped]
             import pyarrow.orc as orc  # type: ignore[import-untyped]
@@ -394,6 +419,8 @@ class SourceBuilder:
         for a handful of partitions) each partition is read on its own.
         """
         if info.storage_format == "orc" or len(groups) <= 1:
+            return False
+        if any(f.endswith(_INFLATE) for _, listed in groups for f, _ in listed):
             return False
         if len(groups) <= 4 and len(groups) < _CANONICAL_UNION_LIMIT:
             return False

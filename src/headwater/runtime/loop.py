@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -25,8 +26,9 @@ class BackgroundLoop:
     def __init__(self, name: str = "headwater-background", workers: int = 8) -> None:
         self.name = name
         self.loop = asyncio.new_event_loop()
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
-                                                          thread_name_prefix=f"{name}-worker")
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"{name}-worker"
+        )
         self.loop.set_default_executor(self.pool)
         self._thread: threading.Thread | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -106,10 +108,8 @@ class Signal:
     async def wait(self, timeout: float | None) -> None:
         """Wait until set or until ``timeout`` real seconds pass; then clear."""
         event = self._ensure()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
         event.clear()
 
 

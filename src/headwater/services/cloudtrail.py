@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from headwater.services.base import RequestContext, Service
@@ -17,19 +18,40 @@ from headwater.store.cloudtrail import TrailRow, TrailStore
 
 __all__ = ["CloudTrailService", "s3_data_event", "trail_selects"]
 
-_DATA_TYPES = {"AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table",
-               "AWS::S3Outposts::Object", "AWS::S3::AccessPoint"}
-_ADVANCED_FIELDS = {"eventCategory", "resources.type", "resources.ARN", "readOnly",
-                    "eventName", "eventSource", "eventType", "sessionCredentialFromConsole",
-                    "userIdentity.arn", "errorCode", "vpcEndpointId", "eventTypeName"}
-_DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                       "DataResources": [], "ExcludeManagementEventSources": []}]
+_DATA_TYPES = {
+    "AWS::S3::Object",
+    "AWS::Lambda::Function",
+    "AWS::DynamoDB::Table",
+    "AWS::S3Outposts::Object",
+    "AWS::S3::AccessPoint",
+}
+_ADVANCED_FIELDS = {
+    "eventCategory",
+    "resources.type",
+    "resources.ARN",
+    "readOnly",
+    "eventName",
+    "eventSource",
+    "eventType",
+    "sessionCredentialFromConsole",
+    "userIdentity.arn",
+    "errorCode",
+    "vpcEndpointId",
+    "eventTypeName",
+}
+_DEFAULT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
 
 
 def _not_found(name: str, account: str, region: str) -> ServiceError:
     arn = name if name.startswith("arn:") else f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
-    return ServiceError("TrailNotFoundException",
-                        f"Unknown trail: {arn} for the user: {account}")
+    return ServiceError("TrailNotFoundException", f"Unknown trail: {arn} for the user: {account}")
 
 
 class CloudTrailService(Service):
@@ -46,8 +68,15 @@ class CloudTrailService(Service):
         if name.startswith("arn:"):
             trail = TrailStore.get(conn, name)
         else:
-            trail = next((t for t in TrailStore.all(conn) if t.name == name and (
-                t.home_region == ctx.region or t.config.get("IsMultiRegionTrail"))), None)
+            trail = next(
+                (
+                    t
+                    for t in TrailStore.all(conn)
+                    if t.name == name
+                    and (t.home_region == ctx.region or t.config.get("IsMultiRegionTrail"))
+                ),
+                None,
+            )
         if trail is None:
             raise _not_found(name, ctx.account_id, ctx.region)
         return trail
@@ -55,18 +84,25 @@ class CloudTrailService(Service):
     def _out(self, t: TrailRow) -> dict[str, Any]:
         c = t.config
         out: dict[str, Any] = {
-            "Name": t.name, "S3BucketName": c.get("S3BucketName"),
+            "Name": t.name,
+            "S3BucketName": c.get("S3BucketName"),
             "IncludeGlobalServiceEvents": c.get("IncludeGlobalServiceEvents", True),
             "IsMultiRegionTrail": c.get("IsMultiRegionTrail", False),
-            "HomeRegion": t.home_region, "TrailARN": t.arn,
+            "HomeRegion": t.home_region,
+            "TrailARN": t.arn,
             "LogFileValidationEnabled": c.get("EnableLogFileValidation", False),
             "HasCustomEventSelectors": t.event_selectors is not None
             or t.advanced_selectors is not None,
             "HasInsightSelectors": False,
             "IsOrganizationTrail": c.get("IsOrganizationTrail", False),
         }
-        for key in ("S3KeyPrefix", "SnsTopicName", "CloudWatchLogsLogGroupArn",
-                    "CloudWatchLogsRoleArn", "KmsKeyId"):
+        for key in (
+            "S3KeyPrefix",
+            "SnsTopicName",
+            "CloudWatchLogsLogGroupArn",
+            "CloudWatchLogsRoleArn",
+            "KmsKeyId",
+        ):
             if c.get(key):
                 out[key] = c[key]
         return out
@@ -79,18 +115,25 @@ class CloudTrailService(Service):
             try:
                 registry.call(ctx, "s3", "HeadBucket", {"Bucket": params["S3BucketName"]})
             except ServiceError as exc:
-                raise ServiceError("S3BucketDoesNotExistException",
-                                   f"S3 bucket {params['S3BucketName']} does not exist."
-                                   ) from exc
+                raise ServiceError(
+                    "S3BucketDoesNotExistException",
+                    f"S3 bucket {params['S3BucketName']} does not exist.",
+                ) from exc
         arn = self._arn(ctx, name)
         config = {k: v for k, v in params.items() if k not in ("Name", "TagsList")}
-        trail = TrailRow(arn=arn, name=name, home_region=ctx.region, config=config,
-                         tags=params.get("TagsList", []))
+        trail = TrailRow(
+            arn=arn,
+            name=name,
+            home_region=ctx.region,
+            config=config,
+            tags=params.get("TagsList", []),
+        )
         with self.env.store.transaction() as conn:
             if TrailStore.get(conn, arn):
-                raise ServiceError("TrailAlreadyExistsException",
-                                   f"Trail {name} already exists for customer: "
-                                   f"{ctx.account_id}")
+                raise ServiceError(
+                    "TrailAlreadyExistsException",
+                    f"Trail {name} already exists for customer: {ctx.account_id}",
+                )
             TrailStore.put(conn, trail)
         out = self._out(trail)
         out.pop("HomeRegion", None)
@@ -115,16 +158,22 @@ class CloudTrailService(Service):
                     except ServiceError:
                         continue
             else:
-                found = [t for t in TrailStore.all(conn)
-                         if t.home_region == ctx.region or t.config.get("IsMultiRegionTrail")]
+                found = [
+                    t
+                    for t in TrailStore.all(conn)
+                    if t.home_region == ctx.region or t.config.get("IsMultiRegionTrail")
+                ]
         return {"trailList": [self._out(t) for t in found]}
 
     def list_trails(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """ListTrails."""
         with self.env.store.read() as conn:
             found = TrailStore.all(conn)
-        return {"Trails": [{"TrailARN": t.arn, "Name": t.name, "HomeRegion": t.home_region}
-                           for t in found]}
+        return {
+            "Trails": [
+                {"TrailARN": t.arn, "Name": t.name, "HomeRegion": t.home_region} for t in found
+            ]
+        }
 
     def delete_trail(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteTrail."""
@@ -173,9 +222,10 @@ class CloudTrailService(Service):
         basic = params.get("EventSelectors")
         advanced = params.get("AdvancedEventSelectors")
         if (basic is None) == (advanced is None):
-            raise ServiceError("InvalidParameterCombinationException",
-                               "You must specify either EventSelectors or "
-                               "AdvancedEventSelectors, but not both.")
+            raise ServiceError(
+                "InvalidParameterCombinationException",
+                "You must specify either EventSelectors or AdvancedEventSelectors, but not both.",
+            )
         if basic is not None:
             _check_basic(basic)
         if advanced is not None:
@@ -210,32 +260,38 @@ class CloudTrailService(Service):
 
 def _check_basic(selectors: list[dict[str, Any]]) -> None:
     if len(selectors) > 5:
-        raise ServiceError("InvalidEventSelectorsException",
-                           "A trail can have no more than 5 event selectors.")
+        raise ServiceError(
+            "InvalidEventSelectorsException", "A trail can have no more than 5 event selectors."
+        )
     for sel in selectors:
         for res in sel.get("DataResources", []):
             kind = res.get("Type", "")
             if kind not in _DATA_TYPES:
-                raise ServiceError("InvalidEventSelectorsException",
-                                   f"Value {kind} for parameter DataResources.Type is invalid.")
+                raise ServiceError(
+                    "InvalidEventSelectorsException",
+                    f"Value {kind} for parameter DataResources.Type is invalid.",
+                )
             for value in res.get("Values", []):
                 if kind == "AWS::S3::Object" and not value.startswith("arn:aws:s3"):
-                    raise ServiceError("InvalidEventSelectorsException",
-                                       f"Value {value} for parameter DataResources.Values is "
-                                       "invalid.")
+                    raise ServiceError(
+                        "InvalidEventSelectorsException",
+                        f"Value {value} for parameter DataResources.Values is invalid.",
+                    )
 
 
 def _check_advanced(selectors: list[dict[str, Any]]) -> None:
     for sel in selectors:
         fields = sel.get("FieldSelectors", [])
         if not fields:
-            raise ServiceError("InvalidEventSelectorsException",
-                               "Each advanced event selector needs at least one field "
-                               "selector.")
+            raise ServiceError(
+                "InvalidEventSelectorsException",
+                "Each advanced event selector needs at least one field selector.",
+            )
         for f in fields:
             if f.get("Field") not in _ADVANCED_FIELDS:
-                raise ServiceError("InvalidEventSelectorsException",
-                                   f"Invalid field name: {f.get('Field')}")
+                raise ServiceError(
+                    "InvalidEventSelectorsException", f"Invalid field name: {f.get('Field')}"
+                )
 
 
 def _basic_covers(sel: dict[str, Any], object_arn: str, read_only: bool) -> bool:
@@ -254,19 +310,20 @@ def _basic_covers(sel: dict[str, Any], object_arn: str, read_only: bool) -> bool
 def _field_ok(f: dict[str, Any], value: str | None) -> bool:
     if value is None:
         return False
-    checks = (
-        ("Equals", lambda vs: value in vs),
-        ("StartsWith", lambda vs: any(value.startswith(v) for v in vs)),
-        ("EndsWith", lambda vs: any(value.endswith(v) for v in vs)),
-        ("NotEquals", lambda vs: value not in vs),
-        ("NotStartsWith", lambda vs: not any(value.startswith(v) for v in vs)),
-        ("NotEndsWith", lambda vs: not any(value.endswith(v) for v in vs)),
-    )
-    return all(test(f[key]) for key, test in checks if f.get(key))
+    checks: dict[str, Callable[[list[str]], bool]] = {
+        "Equals": lambda vs: value in vs,
+        "StartsWith": lambda vs: any(value.startswith(v) for v in vs),
+        "EndsWith": lambda vs: any(value.endswith(v) for v in vs),
+        "NotEquals": lambda vs: value not in vs,
+        "NotStartsWith": lambda vs: not any(value.startswith(v) for v in vs),
+        "NotEndsWith": lambda vs: not any(value.endswith(v) for v in vs),
+    }
+    return all(test(f[key]) for key, test in checks.items() if f.get(key))
 
 
-def trail_selects(trail: TrailRow, *, region: str, bucket: str, key: str, event_name: str,
-                  read_only: bool = False) -> bool:
+def trail_selects(
+    trail: TrailRow, *, region: str, bucket: str, key: str, event_name: str, read_only: bool = False
+) -> bool:
     """Whether a logging trail records this S3 object data event."""
     if not trail.is_logging:
         return False
@@ -274,12 +331,19 @@ def trail_selects(trail: TrailRow, *, region: str, bucket: str, key: str, event_
         return False
     object_arn = f"arn:aws:s3:::{bucket}/{key}"
     if trail.advanced_selectors is not None:
-        fields = {"eventCategory": "Data", "resources.type": "AWS::S3::Object",
-                  "resources.ARN": object_arn, "readOnly": "true" if read_only else "false",
-                  "eventName": event_name, "eventSource": "s3.amazonaws.com",
-                  "eventType": "AwsApiCall"}
-        return any(all(_field_ok(f, fields.get(f["Field"])) for f in sel["FieldSelectors"])
-                   for sel in trail.advanced_selectors)
+        fields = {
+            "eventCategory": "Data",
+            "resources.type": "AWS::S3::Object",
+            "resources.ARN": object_arn,
+            "readOnly": "true" if read_only else "false",
+            "eventName": event_name,
+            "eventSource": "s3.amazonaws.com",
+            "eventType": "AwsApiCall",
+        }
+        return any(
+            all(_field_ok(f, fields.get(f["Field"])) for f in sel["FieldSelectors"])
+            for sel in trail.advanced_selectors
+        )
     return any(_basic_covers(sel, object_arn, read_only) for sel in trail.event_selectors or [])
 
 
@@ -295,22 +359,33 @@ def s3_data_event(record: dict[str, Any], *, account_id: str, at: float) -> dict
     access_key = record.get("access_key", "")
     detail: dict[str, Any] = {
         "eventVersion": "1.09",
-        "userIdentity": {"type": "Root", "principalId": account_id,
-                         "arn": f"arn:aws:iam::{account_id}:root", "accountId": account_id,
-                         "accessKeyId": access_key},
+        "userIdentity": {
+            "type": "Root",
+            "principalId": account_id,
+            "arn": f"arn:aws:iam::{account_id}:root",
+            "accountId": account_id,
+            "accessKeyId": access_key,
+        },
         "eventTime": when,
         "eventSource": "s3.amazonaws.com",
         "eventName": record["event_name"],
         "awsRegion": region,
         "sourceIPAddress": record.get("source_ip", "127.0.0.1"),
         "userAgent": record.get("user_agent", ""),
-        "requestParameters": {"bucketName": bucket, "Host": f"{bucket}.s3.{region}.amazonaws.com",
-                              "key": key},
-        "responseElements": ({"x-amz-version-id": record["version_id"]}
-                             if record.get("version_id") else None),
-        "additionalEventData": {"bytesTransferredIn": record.get("size", 0),
-                                "bytesTransferredOut": 0,
-                                "SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"},
+        "requestParameters": {
+            "bucketName": bucket,
+            "Host": f"{bucket}.s3.{region}.amazonaws.com",
+            "key": key,
+        },
+        "responseElements": (
+            {"x-amz-version-id": record["version_id"]} if record.get("version_id") else None
+        ),
+        "additionalEventData": {
+            "bytesTransferredIn": record.get("size", 0),
+            "bytesTransferredOut": 0,
+            "SignatureVersion": "SigV4",
+            "AuthenticationMethod": "AuthHeader",
+        },
         "requestID": record.get("request_id", ""),
         "eventID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{record.get('request_id')}/{key}")),
         "readOnly": False,
@@ -323,6 +398,14 @@ def s3_data_event(record: dict[str, Any], *, account_id: str, at: float) -> dict
         "recipientAccountId": account_id,
         "eventCategory": "Data",
     }
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail",
-            "source": "aws.s3", "account": account_id, "time": when, "region": region,
-            "resources": [], "detail": detail}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.s3",
+        "account": account_id,
+        "time": when,
+        "region": region,
+        "resources": [],
+        "detail": detail,
+    }

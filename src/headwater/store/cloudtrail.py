@@ -13,7 +13,8 @@ from headwater.store.schema import Migration, create_tables, metadata, register
 __all__ = ["TrailRow", "TrailStore"]
 
 trails = sa.Table(
-    "cloudtrail_trails", metadata,
+    "cloudtrail_trails",
+    metadata,
     sa.Column("arn", sa.String(512), primary_key=True),
     sa.Column("name", sa.String(128), nullable=False, index=True),
     sa.Column("home_region", sa.String(32), nullable=False),
@@ -26,8 +27,9 @@ trails = sa.Table(
     sa.Column("tags", sa.Text, nullable=False),
 )
 
-register(Migration(component="cloudtrail", version=1, description="trails",
-                   apply=create_tables(trails)))
+register(
+    Migration(component="cloudtrail", version=1, description="trails", apply=create_tables(trails))
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,12 +50,17 @@ class TrailRow:
 
 def _row(r: Any) -> TrailRow:
     return TrailRow(
-        arn=r.arn, name=r.name, home_region=r.home_region,
+        arn=r.arn,
+        name=r.name,
+        home_region=r.home_region,
         config={k: v for k, v in json.loads(r.config).items() if k != "v"},
         event_selectors=json.loads(r.event_selectors) if r.event_selectors else None,
         advanced_selectors=json.loads(r.advanced_selectors) if r.advanced_selectors else None,
-        is_logging=bool(r.is_logging), start_logging=r.start_logging,
-        stop_logging=r.stop_logging, tags=json.loads(r.tags))
+        is_logging=bool(r.is_logging),
+        start_logging=r.start_logging,
+        stop_logging=r.stop_logging,
+        tags=json.loads(r.tags),
+    )
 
 
 class TrailStore:
@@ -74,15 +81,26 @@ class TrailStore:
     def put(conn: sa.Connection, trail: TrailRow) -> None:
         """Insert or replace a trail."""
         conn.execute(sa.delete(trails).where(trails.c.arn == trail.arn))
-        conn.execute(sa.insert(trails).values(
-            arn=trail.arn, name=trail.name, home_region=trail.home_region,
-            config=json.dumps({"v": 1, **trail.config}),
-            event_selectors=(json.dumps(trail.event_selectors)
-                             if trail.event_selectors is not None else None),
-            advanced_selectors=(json.dumps(trail.advanced_selectors)
-                                if trail.advanced_selectors is not None else None),
-            is_logging=trail.is_logging, start_logging=trail.start_logging,
-            stop_logging=trail.stop_logging, tags=json.dumps(trail.tags)))
+        conn.execute(
+            sa.insert(trails).values(
+                arn=trail.arn,
+                name=trail.name,
+                home_region=trail.home_region,
+                config=json.dumps({"v": 1, **trail.config}),
+                event_selectors=(
+                    json.dumps(trail.event_selectors) if trail.event_selectors is not None else None
+                ),
+                advanced_selectors=(
+                    json.dumps(trail.advanced_selectors)
+                    if trail.advanced_selectors is not None
+                    else None
+                ),
+                is_logging=trail.is_logging,
+                start_logging=trail.start_logging,
+                stop_logging=trail.stop_logging,
+                tags=json.dumps(trail.tags),
+            )
+        )
 
     @staticmethod
     def delete(conn: sa.Connection, arn: str) -> None:

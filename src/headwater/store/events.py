@@ -13,7 +13,8 @@ from headwater.store.schema import Migration, create_tables, metadata, register
 __all__ = ["BusRow", "DeliveryRow", "EventsStore", "RuleRow", "TargetRow"]
 
 buses = sa.Table(
-    "events_buses", metadata,
+    "events_buses",
+    metadata,
     sa.Column("region", sa.String(32), primary_key=True),
     sa.Column("name", sa.String(256), primary_key=True),
     sa.Column("arn", sa.String(512), nullable=False),
@@ -22,7 +23,8 @@ buses = sa.Table(
     sa.Column("tags", sa.Text, nullable=False),
 )
 rules = sa.Table(
-    "events_rules", metadata,
+    "events_rules",
+    metadata,
     sa.Column("region", sa.String(32), primary_key=True),
     sa.Column("bus", sa.String(256), primary_key=True),
     sa.Column("name", sa.String(64), primary_key=True),
@@ -38,7 +40,8 @@ rules = sa.Table(
     sa.Column("tags", sa.Text, nullable=False),
 )
 targets = sa.Table(
-    "events_targets", metadata,
+    "events_targets",
+    metadata,
     sa.Column("region", sa.String(32), primary_key=True),
     sa.Column("bus", sa.String(256), primary_key=True),
     sa.Column("rule", sa.String(64), primary_key=True),
@@ -47,7 +50,8 @@ targets = sa.Table(
     sa.Column("spec", sa.Text, nullable=False),
 )
 accepted = sa.Table(
-    "events_accepted", metadata,
+    "events_accepted",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(64), nullable=False, index=True),
     sa.Column("region", sa.String(32), nullable=False),
@@ -56,7 +60,8 @@ accepted = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 deliveries = sa.Table(
-    "events_deliveries", metadata,
+    "events_deliveries",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("event_seq", sa.Integer, nullable=False),
     sa.Column("region", sa.String(32), nullable=False),
@@ -74,7 +79,8 @@ deliveries = sa.Table(
     sa.Column("result", sa.Text, nullable=True),
 )
 archives = sa.Table(
-    "events_archives", metadata,
+    "events_archives",
+    metadata,
     sa.Column("region", sa.String(32), primary_key=True),
     sa.Column("name", sa.String(48), primary_key=True),
     sa.Column("arn", sa.String(512), nullable=False),
@@ -85,7 +91,8 @@ archives = sa.Table(
     sa.Column("created", sa.Float, nullable=False),
 )
 archived = sa.Table(
-    "events_archived", metadata,
+    "events_archived",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("region", sa.String(32), nullable=False),
     sa.Column("archive", sa.String(48), nullable=False, index=True),
@@ -93,16 +100,23 @@ archived = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
 )
 replays = sa.Table(
-    "events_replays", metadata,
+    "events_replays",
+    metadata,
     sa.Column("region", sa.String(32), primary_key=True),
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("spec", sa.Text, nullable=False),
 )
 
-register(Migration(component="events", version=1,
-                   description="buses, rules, targets, accepted events, deliveries, archives",
-                   apply=create_tables(buses, rules, targets, accepted, deliveries, archives,
-                                       archived, replays)))
+register(
+    Migration(
+        component="events",
+        version=1,
+        description="buses, rules, targets, accepted events, deliveries, archives",
+        apply=create_tables(
+            buses, rules, targets, accepted, deliveries, archives, archived, replays
+        ),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,17 +184,29 @@ class DeliveryRow:
 
 
 def _rule(r: Any) -> RuleRow:
-    return RuleRow(region=r.region, bus=r.bus, name=r.name, arn=r.arn, pattern=r.pattern,
-                   schedule=r.schedule, state=r.state, description=r.description,
-                   role_arn=r.role_arn, created=r.created, anchor=r.anchor,
-                   next_fire=r.next_fire, tags=json.loads(r.tags))
+    return RuleRow(
+        region=r.region,
+        bus=r.bus,
+        name=r.name,
+        arn=r.arn,
+        pattern=r.pattern,
+        schedule=r.schedule,
+        state=r.state,
+        description=r.description,
+        role_arn=r.role_arn,
+        created=r.created,
+        anchor=r.anchor,
+        next_fire=r.next_fire,
+        tags=json.loads(r.tags),
+    )
 
 
 def _target(r: Any) -> TargetRow:
     spec = json.loads(r.spec)
     spec.pop("v", None)
-    return TargetRow(region=r.region, bus=r.bus, rule=r.rule, target_id=r.target_id,
-                     arn=r.arn, spec=spec)
+    return TargetRow(
+        region=r.region, bus=r.bus, rule=r.rule, target_id=r.target_id, arn=r.arn, spec=spec
+    )
 
 
 def _delivery(r: Any) -> DeliveryRow:
@@ -194,44 +220,72 @@ class EventsStore:
     @staticmethod
     def get_bus(conn: sa.Connection, region: str, name: str) -> BusRow | None:
         """Return a bus."""
-        r = conn.execute(sa.select(buses).where((buses.c.region == region)
-                                                & (buses.c.name == name))).first()
-        return BusRow(region=r.region, name=r.name, arn=r.arn, description=r.description,
-                      created=r.created, tags=json.loads(r.tags)) if r else None
+        r = conn.execute(
+            sa.select(buses).where((buses.c.region == region) & (buses.c.name == name))
+        ).first()
+        return (
+            BusRow(
+                region=r.region,
+                name=r.name,
+                arn=r.arn,
+                description=r.description,
+                created=r.created,
+                tags=json.loads(r.tags),
+            )
+            if r
+            else None
+        )
 
     @staticmethod
     def list_buses(conn: sa.Connection, region: str) -> list[BusRow]:
         """Return every bus of a region, by name."""
-        rows = conn.execute(sa.select(buses).where(buses.c.region == region)
-                            .order_by(buses.c.name))
-        return [BusRow(region=r.region, name=r.name, arn=r.arn, description=r.description,
-                       created=r.created, tags=json.loads(r.tags)) for r in rows]
+        rows = conn.execute(sa.select(buses).where(buses.c.region == region).order_by(buses.c.name))
+        return [
+            BusRow(
+                region=r.region,
+                name=r.name,
+                arn=r.arn,
+                description=r.description,
+                created=r.created,
+                tags=json.loads(r.tags),
+            )
+            for r in rows
+        ]
 
     @staticmethod
     def put_bus(conn: sa.Connection, bus: BusRow) -> None:
         """Insert a bus."""
-        conn.execute(sa.insert(buses).values(region=bus.region, name=bus.name, arn=bus.arn,
-                                             description=bus.description, created=bus.created,
-                                             tags=json.dumps(bus.tags)))
+        conn.execute(
+            sa.insert(buses).values(
+                region=bus.region,
+                name=bus.name,
+                arn=bus.arn,
+                description=bus.description,
+                created=bus.created,
+                tags=json.dumps(bus.tags),
+            )
+        )
 
     @staticmethod
     def delete_bus(conn: sa.Connection, region: str, name: str) -> None:
         """Delete a bus."""
-        conn.execute(sa.delete(buses).where((buses.c.region == region)
-                                            & (buses.c.name == name)))
+        conn.execute(sa.delete(buses).where((buses.c.region == region) & (buses.c.name == name)))
 
     # rules
     @staticmethod
     def get_rule(conn: sa.Connection, region: str, bus: str, name: str) -> RuleRow | None:
         """Return a rule."""
-        r = conn.execute(sa.select(rules).where((rules.c.region == region)
-                                                & (rules.c.bus == bus)
-                                                & (rules.c.name == name))).first()
+        r = conn.execute(
+            sa.select(rules).where(
+                (rules.c.region == region) & (rules.c.bus == bus) & (rules.c.name == name)
+            )
+        ).first()
         return _rule(r) if r else None
 
     @staticmethod
-    def list_rules(conn: sa.Connection, region: str | None = None,
-                   bus: str | None = None) -> list[RuleRow]:
+    def list_rules(
+        conn: sa.Connection, region: str | None = None, bus: str | None = None
+    ) -> list[RuleRow]:
         """Return rules (of a region and bus, or every one), by name."""
         q = sa.select(rules).order_by(rules.c.region, rules.c.bus, rules.c.name)
         if region is not None:
@@ -243,117 +297,202 @@ class EventsStore:
     @staticmethod
     def put_rule(conn: sa.Connection, rule: RuleRow) -> None:
         """Insert or replace a rule."""
-        conn.execute(sa.delete(rules).where((rules.c.region == rule.region)
-                                            & (rules.c.bus == rule.bus)
-                                            & (rules.c.name == rule.name)))
-        conn.execute(sa.insert(rules).values(
-            region=rule.region, bus=rule.bus, name=rule.name, arn=rule.arn,
-            pattern=rule.pattern, schedule=rule.schedule, state=rule.state,
-            description=rule.description, role_arn=rule.role_arn, created=rule.created,
-            anchor=rule.anchor, next_fire=rule.next_fire, tags=json.dumps(rule.tags)))
+        conn.execute(
+            sa.delete(rules).where(
+                (rules.c.region == rule.region)
+                & (rules.c.bus == rule.bus)
+                & (rules.c.name == rule.name)
+            )
+        )
+        conn.execute(
+            sa.insert(rules).values(
+                region=rule.region,
+                bus=rule.bus,
+                name=rule.name,
+                arn=rule.arn,
+                pattern=rule.pattern,
+                schedule=rule.schedule,
+                state=rule.state,
+                description=rule.description,
+                role_arn=rule.role_arn,
+                created=rule.created,
+                anchor=rule.anchor,
+                next_fire=rule.next_fire,
+                tags=json.dumps(rule.tags),
+            )
+        )
 
     @staticmethod
     def delete_rule(conn: sa.Connection, region: str, bus: str, name: str) -> None:
         """Delete a rule."""
-        conn.execute(sa.delete(rules).where((rules.c.region == region) & (rules.c.bus == bus)
-                                            & (rules.c.name == name)))
+        conn.execute(
+            sa.delete(rules).where(
+                (rules.c.region == region) & (rules.c.bus == bus) & (rules.c.name == name)
+            )
+        )
 
     @staticmethod
     def due_schedules(conn: sa.Connection, now: float) -> list[RuleRow]:
         """Return enabled scheduled rules whose next fire time has come."""
-        q = sa.select(rules).where((rules.c.next_fire.is_not(None))
-                                   & (rules.c.next_fire <= now)
-                                   & (rules.c.state != "DISABLED"))
+        q = sa.select(rules).where(
+            (rules.c.next_fire.is_not(None))
+            & (rules.c.next_fire <= now)
+            & (rules.c.state != "DISABLED")
+        )
         return [_rule(r) for r in conn.execute(q)]
 
     @staticmethod
     def next_schedule(conn: sa.Connection) -> float | None:
         """Return the earliest next fire time of any enabled schedule."""
-        v = conn.execute(sa.select(sa.func.min(rules.c.next_fire)).where(
-            (rules.c.next_fire.is_not(None)) & (rules.c.state != "DISABLED"))).scalar()
+        v = conn.execute(
+            sa.select(sa.func.min(rules.c.next_fire)).where(
+                (rules.c.next_fire.is_not(None)) & (rules.c.state != "DISABLED")
+            )
+        ).scalar()
         return float(v) if v is not None else None
 
     # targets
     @staticmethod
     def targets(conn: sa.Connection, region: str, bus: str, rule: str) -> list[TargetRow]:
         """Return a rule's targets, by id."""
-        q = sa.select(targets).where((targets.c.region == region) & (targets.c.bus == bus)
-                                     & (targets.c.rule == rule)).order_by(targets.c.target_id)
+        q = (
+            sa.select(targets)
+            .where((targets.c.region == region) & (targets.c.bus == bus) & (targets.c.rule == rule))
+            .order_by(targets.c.target_id)
+        )
         return [_target(r) for r in conn.execute(q)]
 
     @staticmethod
     def all_targets(conn: sa.Connection, region: str) -> list[TargetRow]:
         """Return every target in a region."""
-        return [_target(r) for r in conn.execute(sa.select(targets).where(
-            targets.c.region == region))]
+        return [
+            _target(r) for r in conn.execute(sa.select(targets).where(targets.c.region == region))
+        ]
 
     @staticmethod
     def put_target(conn: sa.Connection, t: TargetRow) -> None:
         """Insert or replace a target."""
         EventsStore.delete_target(conn, t.region, t.bus, t.rule, t.target_id)
-        conn.execute(sa.insert(targets).values(region=t.region, bus=t.bus, rule=t.rule,
-                                               target_id=t.target_id, arn=t.arn,
-                                               spec=json.dumps({"v": 1, **t.spec})))
+        conn.execute(
+            sa.insert(targets).values(
+                region=t.region,
+                bus=t.bus,
+                rule=t.rule,
+                target_id=t.target_id,
+                arn=t.arn,
+                spec=json.dumps({"v": 1, **t.spec}),
+            )
+        )
 
     @staticmethod
-    def delete_target(conn: sa.Connection, region: str, bus: str, rule: str,
-                      target_id: str) -> bool:
+    def delete_target(
+        conn: sa.Connection, region: str, bus: str, rule: str, target_id: str
+    ) -> bool:
         """Delete a target; return whether it existed."""
-        res = conn.execute(sa.delete(targets).where(
-            (targets.c.region == region) & (targets.c.bus == bus) & (targets.c.rule == rule)
-            & (targets.c.target_id == target_id)))
+        res = conn.execute(
+            sa.delete(targets).where(
+                (targets.c.region == region)
+                & (targets.c.bus == bus)
+                & (targets.c.rule == rule)
+                & (targets.c.target_id == target_id)
+            )
+        )
         return bool(res.rowcount)
 
     # accepted events and deliveries
     @staticmethod
-    def accept(conn: sa.Connection, *, event_id: str, region: str, bus: str, ingested: float,
-               body: str) -> int:
+    def accept(
+        conn: sa.Connection, *, event_id: str, region: str, bus: str, ingested: float, body: str
+    ) -> int:
         """Store an accepted event; return its sequence number."""
-        res = conn.execute(sa.insert(accepted).values(event_id=event_id, region=region,
-                                                      bus=bus, ingested=ingested, body=body))
+        res = conn.execute(
+            sa.insert(accepted).values(
+                event_id=event_id, region=region, bus=bus, ingested=ingested, body=body
+            )
+        )
         pk = res.inserted_primary_key
         return int(pk[0]) if pk else 0
 
     @staticmethod
-    def add_delivery(conn: sa.Connection, *, event_seq: int, region: str, bus: str,
-                     rule: str, target_id: str, target_arn: str, input_text: str,
-                     at: float) -> None:
+    def add_delivery(
+        conn: sa.Connection,
+        *,
+        event_seq: int,
+        region: str,
+        bus: str,
+        rule: str,
+        target_id: str,
+        target_arn: str,
+        input_text: str,
+        at: float,
+    ) -> None:
         """Queue one delivery."""
-        conn.execute(sa.insert(deliveries).values(
-            event_seq=event_seq, region=region, bus=bus, rule=rule, target_id=target_id,
-            target_arn=target_arn, input=input_text, status="PENDING", attempts=0,
-            next_attempt=at, first_at=at, updated_at=at))
+        conn.execute(
+            sa.insert(deliveries).values(
+                event_seq=event_seq,
+                region=region,
+                bus=bus,
+                rule=rule,
+                target_id=target_id,
+                target_arn=target_arn,
+                input=input_text,
+                status="PENDING",
+                attempts=0,
+                next_attempt=at,
+                first_at=at,
+                updated_at=at,
+            )
+        )
 
     @staticmethod
     def due_deliveries(conn: sa.Connection, now: float, limit: int) -> list[DeliveryRow]:
         """Return pending deliveries whose next attempt has come, oldest first."""
-        q = (sa.select(deliveries).where((deliveries.c.status == "PENDING")
-                                         & (deliveries.c.next_attempt <= now))
-             .order_by(deliveries.c.next_attempt, deliveries.c.id).limit(limit))
+        q = (
+            sa.select(deliveries)
+            .where((deliveries.c.status == "PENDING") & (deliveries.c.next_attempt <= now))
+            .order_by(deliveries.c.next_attempt, deliveries.c.id)
+            .limit(limit)
+        )
         return [_delivery(r) for r in conn.execute(q)]
 
     @staticmethod
     def next_delivery(conn: sa.Connection) -> float | None:
         """Return when the earliest pending delivery is due."""
-        v = conn.execute(sa.select(sa.func.min(deliveries.c.next_attempt)).where(
-            deliveries.c.status == "PENDING")).scalar()
+        v = conn.execute(
+            sa.select(sa.func.min(deliveries.c.next_attempt)).where(
+                deliveries.c.status == "PENDING"
+            )
+        ).scalar()
         return float(v) if v is not None else None
 
     @staticmethod
-    def finish_delivery(conn: sa.Connection, delivery_id: int, *, status: str, attempts: int,
-                        at: float, error: str | None = None, result: str | None = None,
-                        next_attempt: float | None = None) -> None:
+    def finish_delivery(
+        conn: sa.Connection,
+        delivery_id: int,
+        *,
+        status: str,
+        attempts: int,
+        at: float,
+        error: str | None = None,
+        result: str | None = None,
+        next_attempt: float | None = None,
+    ) -> None:
         """Record the outcome of an attempt."""
-        values: dict[str, Any] = {"status": status, "attempts": attempts, "updated_at": at,
-                                  "last_error": error, "result": result}
+        values: dict[str, Any] = {
+            "status": status,
+            "attempts": attempts,
+            "updated_at": at,
+            "last_error": error,
+            "result": result,
+        }
         if next_attempt is not None:
             values["next_attempt"] = next_attempt
-        conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id)
-                     .values(**values))
+        conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
 
     @staticmethod
-    def list_deliveries(conn: sa.Connection, status: str | None = None,
-                        limit: int = 100) -> list[DeliveryRow]:
+    def list_deliveries(
+        conn: sa.Connection, status: str | None = None, limit: int = 100
+    ) -> list[DeliveryRow]:
         """Return deliveries, newest first."""
         q = sa.select(deliveries).order_by(deliveries.c.id.desc()).limit(limit)
         if status:
@@ -369,15 +508,19 @@ class EventsStore:
     @staticmethod
     def put_archive(conn: sa.Connection, values: dict[str, Any]) -> None:
         """Insert or replace an archive."""
-        conn.execute(sa.delete(archives).where((archives.c.region == values["region"])
-                                               & (archives.c.name == values["name"])))
+        conn.execute(
+            sa.delete(archives).where(
+                (archives.c.region == values["region"]) & (archives.c.name == values["name"])
+            )
+        )
         conn.execute(sa.insert(archives).values(**values))
 
     @staticmethod
     def get_archive(conn: sa.Connection, region: str, name: str) -> dict[str, Any] | None:
         """Return an archive."""
-        r = conn.execute(sa.select(archives).where((archives.c.region == region)
-                                                   & (archives.c.name == name))).first()
+        r = conn.execute(
+            sa.select(archives).where((archives.c.region == region) & (archives.c.name == name))
+        ).first()
         return dict(r._mapping) if r else None
 
     @staticmethod
@@ -391,54 +534,73 @@ class EventsStore:
     @staticmethod
     def delete_archive(conn: sa.Connection, region: str, name: str) -> None:
         """Delete an archive and its events."""
-        conn.execute(sa.delete(archives).where((archives.c.region == region)
-                                               & (archives.c.name == name)))
-        conn.execute(sa.delete(archived).where((archived.c.region == region)
-                                               & (archived.c.archive == name)))
+        conn.execute(
+            sa.delete(archives).where((archives.c.region == region) & (archives.c.name == name))
+        )
+        conn.execute(
+            sa.delete(archived).where((archived.c.region == region) & (archived.c.archive == name))
+        )
 
     @staticmethod
-    def archive_event(conn: sa.Connection, region: str, archive: str, event_time: float,
-                      body: str) -> None:
+    def archive_event(
+        conn: sa.Connection, region: str, archive: str, event_time: float, body: str
+    ) -> None:
         """Keep an event in an archive."""
-        conn.execute(sa.insert(archived).values(region=region, archive=archive,
-                                                event_time=event_time, body=body))
+        conn.execute(
+            sa.insert(archived).values(
+                region=region, archive=archive, event_time=event_time, body=body
+            )
+        )
 
     @staticmethod
-    def archived_events(conn: sa.Connection, region: str, archive: str, start: float,
-                        end: float) -> list[str]:
+    def archived_events(
+        conn: sa.Connection, region: str, archive: str, start: float, end: float
+    ) -> list[str]:
         """Return archived events in a time window, oldest first."""
-        q = (sa.select(archived.c.body).where(
-            (archived.c.region == region) & (archived.c.archive == archive)
-            & (archived.c.event_time >= start) & (archived.c.event_time < end))
-            .order_by(archived.c.id))
+        q = (
+            sa.select(archived.c.body)
+            .where(
+                (archived.c.region == region)
+                & (archived.c.archive == archive)
+                & (archived.c.event_time >= start)
+                & (archived.c.event_time < end)
+            )
+            .order_by(archived.c.id)
+        )
         return [r[0] for r in conn.execute(q)]
 
     @staticmethod
     def archive_stats(conn: sa.Connection, region: str, archive: str) -> tuple[int, int]:
         """Return (event count, total bytes) of an archive."""
-        r = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(
-            sa.func.sum(sa.func.length(archived.c.body)), 0)).where(
-            (archived.c.region == region) & (archived.c.archive == archive))).first()
+        r = conn.execute(
+            sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(sa.func.length(archived.c.body)), 0)
+            ).where((archived.c.region == region) & (archived.c.archive == archive))
+        ).first()
         return (int(r[0]), int(r[1])) if r else (0, 0)
 
     @staticmethod
     def put_replay(conn: sa.Connection, region: str, name: str, spec: dict[str, Any]) -> None:
         """Insert or replace a replay."""
-        conn.execute(sa.delete(replays).where((replays.c.region == region)
-                                              & (replays.c.name == name)))
-        conn.execute(sa.insert(replays).values(region=region, name=name,
-                                               spec=json.dumps(spec)))
+        conn.execute(
+            sa.delete(replays).where((replays.c.region == region) & (replays.c.name == name))
+        )
+        conn.execute(sa.insert(replays).values(region=region, name=name, spec=json.dumps(spec)))
 
     @staticmethod
     def get_replay(conn: sa.Connection, region: str, name: str) -> dict[str, Any] | None:
         """Return a replay."""
-        v = conn.execute(sa.select(replays.c.spec).where((replays.c.region == region)
-                                                         & (replays.c.name == name))).scalar()
+        v = conn.execute(
+            sa.select(replays.c.spec).where((replays.c.region == region) & (replays.c.name == name))
+        ).scalar()
         return json.loads(v) if v else None
 
     @staticmethod
     def list_replays(conn: sa.Connection, region: str) -> list[dict[str, Any]]:
         """Return replays."""
-        return [json.loads(r[0]) for r in conn.execute(
-            sa.select(replays.c.spec).where(replays.c.region == region)
-            .order_by(replays.c.name))]
+        return [
+            json.loads(r[0])
+            for r in conn.execute(
+                sa.select(replays.c.spec).where(replays.c.region == region).order_by(replays.c.name)
+            )
+        ]

@@ -60,8 +60,7 @@ class Dispatcher:
         while True:
             due = await loop.run_in_executor(None, self._due, clock.now())
             if due:
-                await asyncio.gather(*(loop.run_in_executor(None, self.attempt, d)
-                                       for d in due))
+                await asyncio.gather(*(loop.run_in_executor(None, self.attempt, d) for d in due))
                 continue
             nxt = await loop.run_in_executor(None, self._next)
             await self._sleep(nxt)
@@ -71,8 +70,7 @@ class Dispatcher:
         if deadline is None:
             await self._signal.wait(None)
         else:
-            await wait_first(self._signal.wait(None),
-                             self.service.env.clock.sleep_until(deadline))
+            await wait_first(self._signal.wait(None), self.service.env.clock.sleep_until(deadline))
 
     def _due(self, now: float) -> list[DeliveryRow]:
         with self.service.env.store.read() as conn:
@@ -87,18 +85,30 @@ class Dispatcher:
         env = self.service.env
         with env.store.read() as conn:
             body = EventsStore.event_body(conn, row.event_seq)
-            spec = next((t.spec for t in EventsStore.targets(conn, row.region, row.bus,
-                                                             row.rule)
-                         if t.target_id == row.target_id), {})
+            spec = next(
+                (
+                    t.spec
+                    for t in EventsStore.targets(conn, row.region, row.bus, row.rule)
+                    if t.target_id == row.target_id
+                ),
+                {},
+            )
         event = json.loads(body) if body else {}
         account = event.get("account", env.account_id)
-        rule_arn = (f"arn:aws:events:{row.region}:{account}:rule/{row.rule}"
-                    if row.bus == "default" else
-                    f"arn:aws:events:{row.region}:{account}:rule/{row.bus}/{row.rule}")
-        delivery = Delivery(target_arn=row.target_arn, input_text=row.input, event=event,
-                            rule_arn=rule_arn,
-                            delivery_key=f"{event.get('id')}/{row.rule}/{row.target_id}",
-                            region=row.region, account=account)
+        rule_arn = (
+            f"arn:aws:events:{row.region}:{account}:rule/{row.rule}"
+            if row.bus == "default"
+            else f"arn:aws:events:{row.region}:{account}:rule/{row.bus}/{row.rule}"
+        )
+        delivery = Delivery(
+            target_arn=row.target_arn,
+            input_text=row.input,
+            event=event,
+            rule_arn=rule_arn,
+            delivery_key=f"{event.get('id')}/{row.rule}/{row.target_id}",
+            region=row.region,
+            account=account,
+        )
         attempts = row.attempts + 1
         try:
             result = deliver(self.service, delivery)
@@ -110,26 +120,44 @@ class Dispatcher:
             self._failed(row, spec, attempts, f"InternalFailure: {exc}", True)
             return
         with env.store.transaction() as conn:
-            EventsStore.finish_delivery(conn, row.id, status="SUCCEEDED", attempts=attempts,
-                                        at=env.clock.now(), result=json.dumps(result))
+            EventsStore.finish_delivery(
+                conn,
+                row.id,
+                status="SUCCEEDED",
+                attempts=attempts,
+                at=env.clock.now(),
+                result=json.dumps(result),
+            )
 
-    def _failed(self, row: DeliveryRow, spec: dict[str, Any], attempts: int, error: str,
-                retryable: bool) -> None:
+    def _failed(
+        self, row: DeliveryRow, spec: dict[str, Any], attempts: int, error: str, retryable: bool
+    ) -> None:
         env = self.service.env
         now = env.clock.now()
         policy = spec.get("RetryPolicy") or {}
         max_retries = int(policy.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
         max_age = int(policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE))
         delay = backoff(attempts, self._rng)
-        final = (not retryable or attempts > max_retries
-                 or now + delay - row.first_at > max_age)
+        final = not retryable or attempts > max_retries or now + delay - row.first_at > max_age
         with env.store.transaction() as conn:
             if final:
-                EventsStore.finish_delivery(conn, row.id, status="FAILED", attempts=attempts,
-                                            at=now, error=error)
+                EventsStore.finish_delivery(
+                    conn, row.id, status="FAILED", attempts=attempts, at=now, error=error
+                )
             else:
-                EventsStore.finish_delivery(conn, row.id, status="PENDING", attempts=attempts,
-                                            at=now, error=error, next_attempt=now + delay)
+                EventsStore.finish_delivery(
+                    conn,
+                    row.id,
+                    status="PENDING",
+                    attempts=attempts,
+                    at=now,
+                    error=error,
+                    next_attempt=now + delay,
+                )
         if final:
-            log.warning("event delivery to %s failed for good after %d attempt(s): %s",
-                        row.target_arn, attempts, error)
+            log.warning(
+                "event delivery to %s failed for good after %d attempt(s): %s",
+                row.target_arn,
+                attempts,
+                error,
+            )

@@ -126,20 +126,27 @@ class EventsService(Service):
         arn = self._bus_arn(ctx.region, ctx.account_id, name)
         with self.env.store.transaction() as conn:
             if EventsStore.get_bus(conn, ctx.region, name):
-                raise ServiceError("ResourceAlreadyExistsException",
-                                   f"Event bus {name} already exists.")
-            EventsStore.put_bus(conn, BusRow(region=ctx.region, name=name, arn=arn,
-                                             description=params.get("Description"),
-                                             created=self.env.clock.now(),
-                                             tags=params.get("Tags", [])))
+                raise ServiceError(
+                    "ResourceAlreadyExistsException", f"Event bus {name} already exists."
+                )
+            EventsStore.put_bus(
+                conn,
+                BusRow(
+                    region=ctx.region,
+                    name=name,
+                    arn=arn,
+                    description=params.get("Description"),
+                    created=self.env.clock.now(),
+                    tags=params.get("Tags", []),
+                ),
+            )
         out: dict[str, Any] = {"EventBusArn": arn}
         if params.get("Description"):
             out["Description"] = params["Description"]
         return out
 
     def _bus_out(self, ctx: RequestContext, bus: BusRow | None, name: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"Name": name,
-                               "Arn": self._bus_arn(ctx.region, ctx.account_id, name)}
+        out: dict[str, Any] = {"Name": name, "Arn": self._bus_arn(ctx.region, ctx.account_id, name)}
         if bus is not None:
             out["CreationTime"] = bus.created
             out["LastModifiedTime"] = bus.created
@@ -160,8 +167,9 @@ class EventsService(Service):
         prefix = params.get("NamePrefix", "")
         with self.env.store.read() as conn:
             found = EventsStore.list_buses(conn, ctx.region)
-        out = [self._bus_out(ctx, None, DEFAULT_BUS)] + [self._bus_out(ctx, b, b.name)
-                                                         for b in found]
+        out = [self._bus_out(ctx, None, DEFAULT_BUS)] + [
+            self._bus_out(ctx, b, b.name) for b in found
+        ]
         return {"EventBuses": [b for b in out if b["Name"].startswith(prefix)]}
 
     def delete_event_bus(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -186,9 +194,10 @@ class EventsService(Service):
         pattern_text = params.get("EventPattern")
         schedule_text = params.get("ScheduleExpression")
         if not pattern_text and not schedule_text:
-            raise ServiceError("ValidationException",
-                               "Parameter(s) EventPattern or ScheduleExpression must be "
-                               "specified.")
+            raise ServiceError(
+                "ValidationException",
+                "Parameter(s) EventPattern or ScheduleExpression must be specified.",
+            )
         schedule = None
         try:
             if pattern_text:
@@ -196,40 +205,64 @@ class EventsService(Service):
             if schedule_text:
                 schedule = compile_schedule(schedule_text)
         except EventsError as err:
-            raise ServiceError(getattr(err, "aws_code", "InvalidEventPatternException"),
-                               getattr(err, "message", str(err))) from err
+            raise ServiceError(
+                getattr(err, "aws_code", "InvalidEventPatternException"),
+                getattr(err, "message", str(err)),
+            ) from err
         if schedule_text and bus != DEFAULT_BUS:
-            raise ServiceError("ValidationException",
-                               "ScheduleExpression is supported only on the default event bus.")
+            raise ServiceError(
+                "ValidationException",
+                "ScheduleExpression is supported only on the default event bus.",
+            )
         state = params.get("State", "ENABLED")
         now = self.env.clock.now()
         with self.env.store.transaction() as conn:
             self._require_bus(conn, ctx.region, bus)
             old = EventsStore.get_rule(conn, ctx.region, bus, name)
             arn = self._rule_arn(ctx.region, ctx.account_id, bus, name)
-            anchor = now if old is None or old.schedule != schedule_text or (
-                old.state == "DISABLED" and state != "DISABLED") else old.anchor
+            anchor = (
+                now
+                if old is None
+                or old.schedule != schedule_text
+                or (old.state == "DISABLED" and state != "DISABLED")
+                else old.anchor
+            )
             next_fire = None
             if schedule is not None and state != "DISABLED":
                 next_fire = next_fire_time(schedule, now, anchor)
-            rule = RuleRow(region=ctx.region, bus=bus, name=name, arn=arn,
-                           pattern=pattern_text, schedule=schedule_text, state=state,
-                           description=params.get("Description"),
-                           role_arn=params.get("RoleArn"),
-                           created=old.created if old else now, anchor=anchor,
-                           next_fire=next_fire,
-                           tags=params.get("Tags", old.tags if old else []))
+            rule = RuleRow(
+                region=ctx.region,
+                bus=bus,
+                name=name,
+                arn=arn,
+                pattern=pattern_text,
+                schedule=schedule_text,
+                state=state,
+                description=params.get("Description"),
+                role_arn=params.get("RoleArn"),
+                created=old.created if old else now,
+                anchor=anchor,
+                next_fire=next_fire,
+                tags=params.get("Tags", old.tags if old else []),
+            )
             EventsStore.put_rule(conn, rule)
         self._invalidate(ctx.region, bus)
         self.scheduler.wake()
         return {"RuleArn": arn}
 
     def _rule_out(self, rule: RuleRow) -> dict[str, Any]:
-        out: dict[str, Any] = {"Name": rule.name, "Arn": rule.arn, "State": rule.state,
-                               "EventBusName": rule.bus}
-        for key, value in (("EventPattern", rule.pattern),
-                           ("ScheduleExpression", rule.schedule),
-                           ("Description", rule.description), ("RoleArn", rule.role_arn)):
+        out: dict[str, Any] = {
+            "Name": rule.name,
+            "Arn": rule.arn,
+            "State": rule.state,
+            "EventBusName": rule.bus,
+        }
+        for key, value in (
+            ("EventPattern", rule.pattern),
+            ("ScheduleExpression", rule.schedule),
+            ("Description", rule.description),
+            ("RoleArn", rule.role_arn),
+        ):
             if value:
                 out[key] = value
         return out
@@ -249,8 +282,11 @@ class EventsService(Service):
         prefix = params.get("NamePrefix", "")
         with self.env.store.read() as conn:
             self._require_bus(conn, ctx.region, bus)
-            found = [r for r in EventsStore.list_rules(conn, ctx.region, bus)
-                     if r.name.startswith(prefix)]
+            found = [
+                r
+                for r in EventsStore.list_rules(conn, ctx.region, bus)
+                if r.name.startswith(prefix)
+            ]
         page, token = _page([r.name for r in found], params)
         by_name = {r.name: r for r in found}
         out: dict[str, Any] = {"Rules": [self._rule_out(by_name[n]) for n in page]}
@@ -269,8 +305,9 @@ class EventsService(Service):
                 if rule.state == "DISABLED":
                     anchor = now
                 next_fire = next_fire_time(compile_schedule(rule.schedule), now, anchor)
-            EventsStore.put_rule(conn, replace(rule, state=state, anchor=anchor,
-                                               next_fire=next_fire))
+            EventsStore.put_rule(
+                conn, replace(rule, state=state, anchor=anchor, next_fire=next_fire)
+            )
         self._invalidate(ctx.region, bus)
         self.scheduler.wake()
 
@@ -295,21 +332,28 @@ class EventsService(Service):
                 return {}  # deleting a missing rule succeeds, as on AWS
             targets = EventsStore.targets(conn, ctx.region, bus, rule.name)
             if targets and not params.get("Force"):
-                raise ServiceError("ValidationException",
-                                   "Rule can't be deleted since it has targets.")
+                raise ServiceError(
+                    "ValidationException", "Rule can't be deleted since it has targets."
+                )
             for t in targets:
                 EventsStore.delete_target(conn, ctx.region, bus, rule.name, t.target_id)
             EventsStore.delete_rule(conn, ctx.region, bus, rule.name)
         self._invalidate(ctx.region, bus)
         return {}
 
-    def list_rule_names_by_target(self, ctx: RequestContext,
-                                  params: dict[str, Any]) -> dict[str, Any]:
+    def list_rule_names_by_target(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
         """ListRuleNamesByTarget."""
         bus = _bus_name(params.get("EventBusName"))
         with self.env.store.read() as conn:
-            names = sorted({t.rule for t in EventsStore.all_targets(conn, ctx.region)
-                            if t.bus == bus and t.arn == params["TargetArn"]})
+            names = sorted(
+                {
+                    t.rule
+                    for t in EventsStore.all_targets(conn, ctx.region)
+                    if t.bus == bus and t.arn == params["TargetArn"]
+                }
+            )
         page, token = _page(names, params)
         out: dict[str, Any] = {"RuleNames": page}
         if token:
@@ -323,32 +367,46 @@ class EventsService(Service):
         failed: list[dict[str, Any]] = []
         with self.env.store.transaction() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Rule"])
-            existing = {t.target_id for t in EventsStore.targets(conn, ctx.region, bus,
-                                                                  rule.name)}
+            existing = {t.target_id for t in EventsStore.targets(conn, ctx.region, bus, rule.name)}
             new_ids = {t["Id"] for t in params["Targets"]}
             if len(existing | new_ids) > MAX_TARGETS_PER_RULE:
-                raise ServiceError("LimitExceededException",
-                                   "The requested resource exceeds the maximum number "
-                                   "allowed.")
+                raise ServiceError(
+                    "LimitExceededException",
+                    "The requested resource exceeds the maximum number allowed.",
+                )
             for spec in params["Targets"]:
                 try:
                     compile_target_input(
-                        target_id=spec["Id"], input=spec.get("Input"),
+                        target_id=spec["Id"],
+                        input=spec.get("Input"),
                         input_path=spec.get("InputPath"),
-                        input_paths_map=(spec.get("InputTransformer") or {}).get(
-                            "InputPathsMap"),
-                        input_template=(spec.get("InputTransformer") or {}).get(
-                            "InputTemplate"))
+                        input_paths_map=(spec.get("InputTransformer") or {}).get("InputPathsMap"),
+                        input_template=(spec.get("InputTransformer") or {}).get("InputTemplate"),
+                    )
                 except EventsError as err:
-                    raise ServiceError("ValidationException",
-                                       getattr(err, "message", str(err))) from err
+                    raise ServiceError(
+                        "ValidationException", getattr(err, "message", str(err))
+                    ) from err
                 if not spec["Arn"].startswith("arn:"):
-                    failed.append({"TargetId": spec["Id"], "ErrorCode": "ValidationException",
-                                   "ErrorMessage": f"Parameter {spec['Arn']} is not valid."})
+                    failed.append(
+                        {
+                            "TargetId": spec["Id"],
+                            "ErrorCode": "ValidationException",
+                            "ErrorMessage": f"Parameter {spec['Arn']} is not valid.",
+                        }
+                    )
                     continue
-                EventsStore.put_target(conn, TargetRow(region=ctx.region, bus=bus,
-                                                       rule=rule.name, target_id=spec["Id"],
-                                                       arn=spec["Arn"], spec=spec))
+                EventsStore.put_target(
+                    conn,
+                    TargetRow(
+                        region=ctx.region,
+                        bus=bus,
+                        rule=rule.name,
+                        target_id=spec["Id"],
+                        arn=spec["Arn"],
+                        spec=spec,
+                    ),
+                )
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
     def remove_targets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -359,9 +417,13 @@ class EventsService(Service):
             rule = self._require_rule(conn, ctx.region, bus, params["Rule"])
             for target_id in params["Ids"]:
                 if not EventsStore.delete_target(conn, ctx.region, bus, rule.name, target_id):
-                    failed.append({"TargetId": target_id,
-                                   "ErrorCode": "ResourceNotFoundException",
-                                   "ErrorMessage": f"Target {target_id} does not exist."})
+                    failed.append(
+                        {
+                            "TargetId": target_id,
+                            "ErrorCode": "ResourceNotFoundException",
+                            "ErrorMessage": f"Target {target_id} does not exist.",
+                        }
+                    )
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
     def list_targets_by_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -382,8 +444,9 @@ class EventsService(Service):
         """PutEvents: each accepted event is stored, matched and queued before we answer."""
         entries = params["Entries"]
         if sum(_entry_size(e) for e in entries) > MAX_ENTRIES_BYTES:
-            raise ServiceError("ValidationException",
-                               "Total size of the entries in the request is over the limit.")
+            raise ServiceError(
+                "ValidationException", "Total size of the entries in the request is over the limit."
+            )
         results: list[dict[str, Any]] = []
         now = self.env.clock.now()
         accepted = 0
@@ -397,11 +460,15 @@ class EventsService(Service):
                     results.append({"ErrorCode": problem[0], "ErrorMessage": problem[1]})
                     continue
                 when = entry.get("Time")
-                event = envelope(source=entry["Source"], detail_type=entry["DetailType"],
-                                 detail=json.loads(entry["Detail"]), account=ctx.account_id,
-                                 region=ctx.region,
-                                 time=iso(when.timestamp()) if when is not None else iso(now),
-                                 resources=entry.get("Resources"))
+                event = envelope(
+                    source=entry["Source"],
+                    detail_type=entry["DetailType"],
+                    detail=json.loads(entry["Detail"]),
+                    account=ctx.account_id,
+                    region=ctx.region,
+                    time=iso(when.timestamp()) if when is not None else iso(now),
+                    resources=entry.get("Resources"),
+                )
                 self._ingest(conn, event, region=ctx.region, bus=bus, at=now)
                 results.append({"EventId": event["id"]})
                 accepted += 1
@@ -418,12 +485,21 @@ class EventsService(Service):
         self.dispatcher.wake()
         return seq
 
-    def _ingest(self, conn: Any, event: dict[str, Any], *, region: str, bus: str,
-                at: float, only_rules: set[str] | None = None) -> int:
+    def _ingest(
+        self,
+        conn: Any,
+        event: dict[str, Any],
+        *,
+        region: str,
+        bus: str,
+        at: float,
+        only_rules: set[str] | None = None,
+    ) -> int:
         """Store one event, match it on its bus and queue a delivery per target."""
         body = json.dumps(event, separators=(",", ":"))
-        seq = EventsStore.accept(conn, event_id=event["id"], region=region, bus=bus,
-                                 ingested=at, body=body)
+        seq = EventsStore.accept(
+            conn, event_id=event["id"], region=region, bus=bus, ingested=at, body=body
+        )
         with self._lock:
             names = self._index(conn, region, bus).match(event)
         for name in names:
@@ -433,34 +509,55 @@ class EventsService(Service):
         self._archive(conn, event, region=region, bus=bus, body=body)
         return seq
 
-    def queue_rule(self, conn: Any, event: dict[str, Any], *, region: str, bus: str,
-                   rule_name: str, seq: int, at: float) -> None:
+    def queue_rule(
+        self,
+        conn: Any,
+        event: dict[str, Any],
+        *,
+        region: str,
+        bus: str,
+        rule_name: str,
+        seq: int,
+        at: float,
+    ) -> None:
         """Queue deliveries of ``event`` to every target of one rule."""
-        rule_arn = self._rule_arn(region, event.get("account", self.env.account_id), bus,
-                                  rule_name)
+        rule_arn = self._rule_arn(region, event.get("account", self.env.account_id), bus, rule_name)
         for target in EventsStore.targets(conn, region, bus, rule_name):
             spec = target.spec
             transformer = spec.get("InputTransformer") or {}
             compiled = compile_target_input(
-                target_id=target.target_id, input=spec.get("Input"),
+                target_id=target.target_id,
+                input=spec.get("Input"),
                 input_path=spec.get("InputPath"),
                 input_paths_map=transformer.get("InputPathsMap"),
-                input_template=transformer.get("InputTemplate"))
-            rendered = compiled.render(event, rule_arn=rule_arn, rule_name=rule_name,
-                                       ingestion_time=iso(at))
+                input_template=transformer.get("InputTemplate"),
+            )
+            rendered = compiled.render(
+                event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=iso(at)
+            )
             if rendered is None:
                 continue
-            EventsStore.add_delivery(conn, event_seq=seq, region=region, bus=bus,
-                                     rule=rule_name, target_id=target.target_id,
-                                     target_arn=target.arn, input_text=rendered, at=at)
+            EventsStore.add_delivery(
+                conn,
+                event_seq=seq,
+                region=region,
+                bus=bus,
+                rule=rule_name,
+                target_id=target.target_id,
+                target_arn=target.arn,
+                input_text=rendered,
+                at=at,
+            )
 
     def test_event_pattern(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """TestEventPattern."""
         try:
             result = evaluate_event_pattern(params["EventPattern"], params["Event"])
         except EventsError as err:
-            raise ServiceError(getattr(err, "aws_code", "InvalidEventPatternException"),
-                               getattr(err, "message", str(err))) from err
+            raise ServiceError(
+                getattr(err, "aws_code", "InvalidEventPatternException"),
+                getattr(err, "message", str(err)),
+            ) from err
         return {"Result": bool(result)}
 
     # -- archives and replays -------------------------------------------------------------
@@ -475,24 +572,33 @@ class EventsService(Service):
             try:
                 compile_pattern(pattern)
             except EventsError as err:
-                raise ServiceError("InvalidEventPatternException",
-                                   getattr(err, "message", str(err))) from err
+                raise ServiceError(
+                    "InvalidEventPatternException", getattr(err, "message", str(err))
+                ) from err
         now = self.env.clock.now()
         with self.env.store.transaction() as conn:
             if EventsStore.get_archive(conn, ctx.region, name):
-                raise ServiceError("ResourceAlreadyExistsException",
-                                   f"Archive {name} already exists.")
+                raise ServiceError(
+                    "ResourceAlreadyExistsException", f"Archive {name} already exists."
+                )
             bus = _bus_name(params["EventSourceArn"])
             self._require_bus(conn, ctx.region, bus)
-            EventsStore.put_archive(conn, {
-                "region": ctx.region, "name": name, "arn": self._archive_arn(ctx, name),
-                "source_arn": params["EventSourceArn"], "pattern": pattern,
-                "description": params.get("Description"),
-                "retention_days": params.get("RetentionDays", 0), "created": now})
+            EventsStore.put_archive(
+                conn,
+                {
+                    "region": ctx.region,
+                    "name": name,
+                    "arn": self._archive_arn(ctx, name),
+                    "source_arn": params["EventSourceArn"],
+                    "pattern": pattern,
+                    "description": params.get("Description"),
+                    "retention_days": params.get("RetentionDays", 0),
+                    "created": now,
+                },
+            )
         with self._lock:
             self._archives = None
-        return {"ArchiveArn": self._archive_arn(ctx, name), "State": "ENABLED",
-                "CreationTime": now}
+        return {"ArchiveArn": self._archive_arn(ctx, name), "State": "ENABLED", "CreationTime": now}
 
     def describe_archive(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeArchive."""
@@ -501,10 +607,16 @@ class EventsService(Service):
             if arc is None:
                 raise _not_found(f"Archive {params['ArchiveName']} does not exist.")
             count, size = EventsStore.archive_stats(conn, ctx.region, arc["name"])
-        out = {"ArchiveArn": arc["arn"], "ArchiveName": arc["name"],
-               "EventSourceArn": arc["source_arn"], "State": "ENABLED",
-               "RetentionDays": arc["retention_days"], "SizeBytes": size,
-               "EventCount": count, "CreationTime": arc["created"]}
+        out = {
+            "ArchiveArn": arc["arn"],
+            "ArchiveName": arc["name"],
+            "EventSourceArn": arc["source_arn"],
+            "State": "ENABLED",
+            "RetentionDays": arc["retention_days"],
+            "SizeBytes": size,
+            "EventCount": count,
+            "CreationTime": arc["created"],
+        }
         if arc["pattern"]:
             out["EventPattern"] = arc["pattern"]
         if arc["description"]:
@@ -515,9 +627,18 @@ class EventsService(Service):
         """ListArchives."""
         with self.env.store.read() as conn:
             found = EventsStore.list_archives(conn, ctx.region)
-        return {"Archives": [{"ArchiveName": a["name"], "EventSourceArn": a["source_arn"],
-                              "State": "ENABLED", "RetentionDays": a["retention_days"],
-                              "CreationTime": a["created"]} for a in found]}
+        return {
+            "Archives": [
+                {
+                    "ArchiveName": a["name"],
+                    "EventSourceArn": a["source_arn"],
+                    "State": "ENABLED",
+                    "RetentionDays": a["retention_days"],
+                    "CreationTime": a["created"],
+                }
+                for a in found
+            ]
+        }
 
     def delete_archive(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteArchive."""
@@ -529,8 +650,9 @@ class EventsService(Service):
             self._archives = None
         return {}
 
-    def _archive(self, conn: Any, event: dict[str, Any], *, region: str, bus: str,
-                 body: str) -> None:
+    def _archive(
+        self, conn: Any, event: dict[str, Any], *, region: str, bus: str, body: str
+    ) -> None:
         if event.get("replay-name"):
             return  # replayed events are not archived again
         with self._lock:
@@ -544,8 +666,7 @@ class EventsService(Service):
             wanted = self._archives.get(f"{region}/{bus}", [])
         for arc_region, name, pattern in wanted:
             if pattern is None or pattern.matches(event):
-                EventsStore.archive_event(conn, arc_region, name,
-                                          _event_time(event), body)
+                EventsStore.archive_event(conn, arc_region, name, _event_time(event), body)
 
     def start_replay(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """StartReplay: archived events in the window are sent again to the destination."""
@@ -554,9 +675,11 @@ class EventsService(Service):
         start = params["EventStartTime"].timestamp()
         end = params["EventEndTime"].timestamp()
         if end <= start:
-            raise ServiceError("ValidationException",
-                               "Parameter EventEndTime is not valid. Reason: EventStartTime "
-                               "must be before EventEndTime.")
+            raise ServiceError(
+                "ValidationException",
+                "Parameter EventEndTime is not valid. Reason: EventStartTime "
+                "must be before EventEndTime.",
+            )
         dest = params["Destination"]
         dest_bus = _bus_name(dest["Arn"])
         filter_rules = {a.rsplit("/", 1)[-1] for a in dest.get("FilterArns", [])}
@@ -564,8 +687,9 @@ class EventsService(Service):
         replay_arn = f"arn:aws:events:{ctx.region}:{ctx.account_id}:replay/{name}"
         with self.env.store.transaction() as conn:
             if EventsStore.get_replay(conn, ctx.region, name):
-                raise ServiceError("ResourceAlreadyExistsException",
-                                   f"Replay {name} already exists.")
+                raise ServiceError(
+                    "ResourceAlreadyExistsException", f"Replay {name} already exists."
+                )
             if EventsStore.get_archive(conn, ctx.region, archive_name) is None:
                 raise _not_found(f"Archive {archive_name} does not exist.")
             self._require_bus(conn, ctx.region, dest_bus)
@@ -575,13 +699,26 @@ class EventsService(Service):
                 event = json.loads(body)
                 event["replay-name"] = name
                 last = _event_time(event)
-                self._ingest(conn, event, region=ctx.region, bus=dest_bus, at=now,
-                             only_rules=filter_rules or None)
-            spec = {"ReplayName": name, "ReplayArn": replay_arn,
-                    "EventSourceArn": params["EventSourceArn"], "Destination": dest,
-                    "EventStartTime": start, "EventEndTime": end, "State": "COMPLETED",
-                    "ReplayStartTime": now, "ReplayEndTime": now,
-                    "Description": params.get("Description")}
+                self._ingest(
+                    conn,
+                    event,
+                    region=ctx.region,
+                    bus=dest_bus,
+                    at=now,
+                    only_rules=filter_rules or None,
+                )
+            spec = {
+                "ReplayName": name,
+                "ReplayArn": replay_arn,
+                "EventSourceArn": params["EventSourceArn"],
+                "Destination": dest,
+                "EventStartTime": start,
+                "EventEndTime": end,
+                "State": "COMPLETED",
+                "ReplayStartTime": now,
+                "ReplayEndTime": now,
+                "Description": params.get("Description"),
+            }
             if last is not None:
                 spec["EventLastReplayedTime"] = last
             EventsStore.put_replay(conn, ctx.region, name, spec)
@@ -600,8 +737,16 @@ class EventsService(Service):
         """ListReplays."""
         with self.env.store.read() as conn:
             found = EventsStore.list_replays(conn, ctx.region)
-        keys = ("ReplayName", "EventSourceArn", "State", "EventStartTime", "EventEndTime",
-                "ReplayStartTime", "ReplayEndTime", "EventLastReplayedTime")
+        keys = (
+            "ReplayName",
+            "EventSourceArn",
+            "State",
+            "EventStartTime",
+            "EventEndTime",
+            "ReplayStartTime",
+            "ReplayEndTime",
+            "EventLastReplayedTime",
+        )
         return {"Replays": [{k: r[k] for k in keys if r.get(k) is not None} for r in found]}
 
     # -- tags -----------------------------------------------------------------------------
@@ -622,8 +767,9 @@ class EventsService(Service):
             tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
             if kind != "rule":
                 raise ServiceError("ValidationException", "Only rules can be tagged here.")
-            EventsStore.put_rule(conn, replace(row, tags=[{"Key": k, "Value": v}
-                                                          for k, v in tags.items()]))
+            EventsStore.put_rule(
+                conn, replace(row, tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+            )
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -635,30 +781,46 @@ class EventsService(Service):
                 EventsStore.put_rule(conn, replace(row, tags=keep))
         return {}
 
-    def list_tags_for_resource(self, ctx: RequestContext,
-                               params: dict[str, Any]) -> dict[str, Any]:
+    def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """ListTagsForResource."""
         with self.env.store.read() as conn:
             _, row = self._tagged(conn, ctx, params["ResourceARN"])
         return {"Tags": row.tags}
 
     # -- operator's view ------------------------------------------------------------------
+    def internal_deliveries(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        """``GET /_headwater/events/deliveries[?status=FAILED&limit=N]``."""
+        return self.deliveries(query.get("status"), int(query.get("limit", "100")))
+
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Deliveries, newest first: ``status`` FAILED lists the dead letters."""
         with self.env.store.read() as conn:
             rows = EventsStore.list_deliveries(conn, status, limit)
-        return [{"id": r.id, "rule": r.rule, "bus": r.bus, "region": r.region,
-                 "targetId": r.target_id, "targetArn": r.target_arn, "status": r.status,
-                 "attempts": r.attempts, "lastError": r.last_error,
-                 "result": json.loads(r.result) if r.result else None, "input": r.input}
-                for r in rows]
+        return [
+            {
+                "id": r.id,
+                "rule": r.rule,
+                "bus": r.bus,
+                "region": r.region,
+                "targetId": r.target_id,
+                "targetArn": r.target_arn,
+                "status": r.status,
+                "attempts": r.attempts,
+                "lastError": r.last_error,
+                "result": json.loads(r.result) if r.result else None,
+                "input": r.input,
+            }
+            for r in rows
+        ]
 
 
 def _check_entry(entry: dict[str, Any]) -> tuple[str, str] | None:
     for key in ("Source", "DetailType", "Detail"):
         if not entry.get(key):
-            return ("InvalidArgument",
-                    f"Parameter {key} is not valid. Reason: {key} is a required argument.")
+            return (
+                "InvalidArgument",
+                f"Parameter {key} is not valid. Reason: {key} is a required argument.",
+            )
     try:
         detail = json.loads(entry["Detail"])
     except ValueError:
@@ -672,8 +834,7 @@ def _event_time(event: dict[str, Any]) -> float:
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(str(event.get("time", "")).replace("Z", "+00:00")
-                                      ).timestamp()
+        return datetime.fromisoformat(str(event.get("time", "")).replace("Z", "+00:00")).timestamp()
     except ValueError:
         return 0.0
 
@@ -683,4 +844,3 @@ def _page(keys: list[str], params: dict[str, Any]) -> tuple[list[str], str | Non
     limit = int(params.get("Limit") or 100)
     page = keys[start : start + limit]
     return page, str(start + limit) if start + limit < len(keys) else None
-

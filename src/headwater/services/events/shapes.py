@@ -16,9 +16,17 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def envelope(*, source: str, detail_type: str, detail: Any, account: str, region: str,
-             time: str, resources: list[str] | None = None,
-             event_id: str | None = None) -> dict[str, Any]:
+def envelope(
+    *,
+    source: str,
+    detail_type: str,
+    detail: Any,
+    account: str,
+    region: str,
+    time: str,
+    resources: list[str] | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
     """Build a full event in EventBridge's field order."""
     return {
         "version": "0",
@@ -54,16 +62,28 @@ def s3_object_event(record: dict[str, Any], *, account: str, at: float) -> dict[
     }
     if not created:
         detail["deletion-type"] = record.get("deletion_type", "Permanently Deleted")
-    return envelope(source="aws.s3", detail_type="Object Created" if created else
-                    "Object Deleted", detail=detail, account=account,
-                    region=record.get("region", "us-east-1"), time=iso(at),
-                    resources=[f"arn:aws:s3:::{record['bucket']}"])
+    return envelope(
+        source="aws.s3",
+        detail_type="Object Created" if created else "Object Deleted",
+        detail=detail,
+        account=account,
+        region=record.get("region", "us-east-1"),
+        time=iso(at),
+        resources=[f"arn:aws:s3:::{record['bucket']}"],
+    )
 
 
 def scheduled_event(*, rule_arn: str, account: str, region: str, at: float) -> dict[str, Any]:
     """The event a schedule rule fires."""
-    return envelope(source="aws.events", detail_type="Scheduled Event", detail={},
-                    account=account, region=region, time=iso(at), resources=[rule_arn])
+    return envelope(
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        account=account,
+        region=region,
+        time=iso(at),
+        resources=[rule_arn],
+    )
 
 
 def next_fire_time(schedule: Schedule, now: float, anchor: float) -> float | None:

@@ -64,8 +64,11 @@ class S3Bridge:
                 p = rec.payload
                 bucket = p["bucket"]
                 if bucket not in configs:
-                    configs[bucket] = (s3.notification_configuration(bucket)  # type: ignore[attr-defined]
-                                       if s3 is not None else {})
+                    configs[bucket] = (
+                        s3.notification_configuration(bucket)  # type: ignore[attr-defined]
+                        if s3 is not None
+                        else {}
+                    )
                 region = p.get("region", env.default_region)
                 if "EventBridgeConfiguration" in configs[bucket]:
                     event = s3_object_event(p, account=env.account_id, at=rec.created_at)
@@ -75,12 +78,17 @@ class S3Bridge:
                     from headwater.services.cloudtrail import s3_data_event, trail_selects
 
                     for trail in trails:
-                        if trail_selects(trail, region=region, bucket=bucket, key=p["key"],
-                                         event_name=p.get("event_name", "PutObject")):
-                            event = s3_data_event(p, account_id=env.account_id,
-                                                  at=rec.created_at)
-                            svc._ingest(conn, event, region=region, bus="default",
-                                        at=rec.created_at)
+                        if trail_selects(
+                            trail,
+                            region=region,
+                            bucket=bucket,
+                            key=p["key"],
+                            event_name=p.get("event_name", "PutObject"),
+                        ):
+                            event = s3_data_event(p, account_id=env.account_id, at=rec.created_at)
+                            svc._ingest(
+                                conn, event, region=region, bus="default", at=rec.created_at
+                            )
                             queued = True
                             break  # one event per API call, however many trails log it
             if records:
@@ -131,15 +139,29 @@ class Scheduler:
         fired = 0
         with svc.env.store.transaction() as conn:
             for rule in EventsStore.due_schedules(conn, now):
-                assert rule.schedule is not None and rule.next_fire is not None
+                assert rule.schedule is not None
+                assert rule.next_fire is not None
                 account = rule.arn.split(":")[4]
-                event = scheduled_event(rule_arn=rule.arn, account=account, region=rule.region,
-                                        at=rule.next_fire)
-                seq = EventsStore.accept(conn, event_id=event["id"], region=rule.region,
-                                         bus=rule.bus, ingested=now,
-                                         body=_dumps(event))
-                svc.queue_rule(conn, event, region=rule.region, bus=rule.bus,
-                               rule_name=rule.name, seq=seq, at=now)
+                event = scheduled_event(
+                    rule_arn=rule.arn, account=account, region=rule.region, at=rule.next_fire
+                )
+                seq = EventsStore.accept(
+                    conn,
+                    event_id=event["id"],
+                    region=rule.region,
+                    bus=rule.bus,
+                    ingested=now,
+                    body=_dumps(event),
+                )
+                svc.queue_rule(
+                    conn,
+                    event,
+                    region=rule.region,
+                    bus=rule.bus,
+                    rule_name=rule.name,
+                    seq=seq,
+                    at=now,
+                )
                 nxt = next_fire_time(compile_schedule(rule.schedule), now, rule.anchor)
                 EventsStore.put_rule(conn, replace(rule, next_fire=nxt))
                 fired += 1

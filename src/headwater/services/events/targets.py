@@ -64,8 +64,11 @@ def deliver(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     """Invoke the target; raise :class:`TargetError` on failure."""
     handler = _HANDLERS.get(_arn_service(delivery.target_arn))
     if handler is None:
-        raise TargetError("UnsupportedTarget", f"Headwater cannot deliver to targets like "
-                          f"{delivery.target_arn}", retryable=False)
+        raise TargetError(
+            "UnsupportedTarget",
+            f"Headwater cannot deliver to targets like {delivery.target_arn}",
+            retryable=False,
+        )
     try:
         return handler(events, delivery)
     except TargetError:
@@ -76,17 +79,24 @@ def deliver(events: EventsService, delivery: Delivery) -> dict[str, Any]:
 
 
 def _ctx(events: EventsService, delivery: Delivery, operation: str) -> RequestContext:
-    return RequestContext(request_id=str(uuid.uuid4()), region=delivery.region,
-                          account_id=delivery.account, service="events",
-                          operation=operation, user_agent="events.amazonaws.com")
+    return RequestContext(
+        request_id=str(uuid.uuid4()),
+        region=delivery.region,
+        account_id=delivery.account,
+        service="events",
+        operation=operation,
+        user_agent="events.amazonaws.com",
+    )
 
 
-def _call(events: EventsService, delivery: Delivery, service: str, operation: str,
-          params: dict[str, Any]) -> dict[str, Any]:
+def _call(
+    events: EventsService, delivery: Delivery, service: str, operation: str, params: dict[str, Any]
+) -> dict[str, Any]:
     registry = events.env.registry
     if registry is None or registry.get(service) is None:
-        raise TargetError("ServiceUnavailable", f"the {service} service is not running",
-                          retryable=True)
+        raise TargetError(
+            "ServiceUnavailable", f"the {service} service is not running", retryable=True
+        )
     return registry.call(_ctx(events, delivery, operation), service, operation, params)
 
 
@@ -94,9 +104,13 @@ def _state_machine(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     # The execution name is derived from the delivery, so a retry after a crash between
     # StartExecution and recording its success starts no second execution.
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, delivery.delivery_key))
-    out = _call(events, delivery, "stepfunctions", "StartExecution",
-                {"stateMachineArn": delivery.target_arn, "input": delivery.input_text,
-                 "name": name})
+    out = _call(
+        events,
+        delivery,
+        "stepfunctions",
+        "StartExecution",
+        {"stateMachineArn": delivery.target_arn, "input": delivery.input_text, "name": name},
+    )
     return {"executionArn": out.get("executionArn")}
 
 
@@ -105,29 +119,42 @@ def _event_bus(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     region = delivery.target_arn.split(":")[3] or delivery.region
     seq = events.ingest_event(delivery.event, region=region, bus=bus)
     if seq is None:
-        raise TargetError("ResourceNotFoundException", f"Event bus {bus} does not exist.",
-                          retryable=False)
+        raise TargetError(
+            "ResourceNotFoundException", f"Event bus {bus} does not exist.", retryable=False
+        )
     return {"forwarded": True}
 
 
 def _lambda(events: EventsService, delivery: Delivery) -> dict[str, Any]:
-    out = _call(events, delivery, "lambda", "Invoke",
-                {"FunctionName": delivery.target_arn, "InvocationType": "Event",
-                 "Payload": delivery.input_text.encode()})
+    out = _call(
+        events,
+        delivery,
+        "lambda",
+        "Invoke",
+        {
+            "FunctionName": delivery.target_arn,
+            "InvocationType": "Event",
+            "Payload": delivery.input_text.encode(),
+        },
+    )
     return {"StatusCode": out.get("StatusCode")}
 
 
 def _sns(events: EventsService, delivery: Delivery) -> dict[str, Any]:
-    out = _call(events, delivery, "sns", "Publish",
-                {"TopicArn": delivery.target_arn, "Message": delivery.input_text})
+    out = _call(
+        events,
+        delivery,
+        "sns",
+        "Publish",
+        {"TopicArn": delivery.target_arn, "Message": delivery.input_text},
+    )
     return {"MessageId": out.get("MessageId")}
 
 
 def _glue(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     # arn:aws:glue:<region>:<account>:workflow/<name>: EventBridge notifies the workflow.
     name = delivery.target_arn.rsplit("/", 1)[-1]
-    _call(events, delivery, "glue", "NotifyEvent",
-          {"Name": name, "RawEvent": delivery.input_text})
+    _call(events, delivery, "glue", "NotifyEvent", {"Name": name, "RawEvent": delivery.input_text})
     return {"notified": name}
 
 
