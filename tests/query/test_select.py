@@ -354,3 +354,13 @@ def test_orc_and_gzip_csv(athena) -> None:  # type: ignore[no-untyped-def]
     athena.table("g", [("a", "bigint"), ("b", "string")], "s3://b/g/")
     athena.put("s3://b/g/part.csv.gz", gzip.compress(b"1,x\n2,y\n"))
     assert athena.rows("SELECT sum(a), max(b) FROM g") == [("3", "y")]
+
+
+def test_bzip2_csv_is_inflated(athena) -> None:  # type: ignore[no-untyped-def]
+    import bz2
+
+    athena.table("z", [("a", "bigint")], "s3://b/z/", keys=[("d", "string")])
+    for d in ("1", "2"):
+        athena.put(f"s3://b/z/d={d}/part.csv.bz2", bz2.compress(f"{d}\n{d}\n".encode()))
+        athena.partition("z", [d], f"s3://b/z/d={d}/")
+    assert athena.rows("SELECT d, sum(a) FROM z GROUP BY d ORDER BY d") == [("1", "2"), ("2", "4")]
