@@ -128,7 +128,10 @@ def run_map(engine: Engine, frame: Frame, state: State) -> None:
         _read_items(engine, frame, state, ctx, effective)
         return
     if not isinstance(items, list):
-        raise ctx.query_error(f"Map state input must be an array but was: {dumps(items)}")
+        if uses_jsonata(state):
+            raise ctx.query_error(f"Map state input must be an array but was: {dumps(items)}")
+        where = state.items_path.text if state.items_path is not None else "$"
+        raise ctx.runtime_error(f'Reference path "{where}" must point to array.')
     _start_iterations(engine, frame, state, ctx, effective, items)
 
 
@@ -265,7 +268,8 @@ def _launch_iterations(engine: Engine, frame: Frame, state: MapState) -> None:
             input_=wait["inputs"][i],
             parent=frame["id"],
             slot=i,
-            variables=dict(frame["vars"]),
+            # A distributed Map's child workflows cannot see the outer variables.
+            variables={} if state.distributed else dict(frame["vars"]),
             silent=silent,
             on_start=None
             if silent
