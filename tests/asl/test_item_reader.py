@@ -199,3 +199,14 @@ def test_reader_config_is_validated() -> None:
                 }
             )
         )
+
+
+def test_map_run_updates_for_describe_map_run() -> None:
+    machine = asl.compile_definition(_distributed({"ToleratedFailureCount": 1}))
+    step = asl.start_execution(machine, INFO, [1, 2, 3], time=5.0, seed=1)
+    updates = [c for c in step.commands if isinstance(c, asl.MapRunUpdated)]
+    assert [u.status for u in updates] == ["RUNNING", "SUCCEEDED"]
+    assert updates[0].map_run_arn == updates[1].map_run_arn
+    assert updates[1].item_counts["total"] == 3
+    assert updates[1].item_counts["succeeded"] == 3
+    assert updates[1].tolerated_failure_count == 1

@@ -80,6 +80,8 @@ Drive
     - :class:`WriteResults` ``(resource, parameters, map_run_arn, key_prefix, results, ...)``
       - a distributed Map's ResultWriter: write ``manifest.json`` and the results under
       ``key_prefix`` (no answer expected; the Map's output already names them).
+    - :class:`MapRunUpdated` ``(map_run_arn, status, item_counts, ...)`` - a Map Run started or
+      ended: keep it for DescribeMapRun / ListMapRuns (no answer expected).
     - :class:`StartTimer` ``(timer_id, deadline)`` / :class:`CancelTimer` ``(timer_id)`` - Wait
       states, retry back-off, task timeouts / heartbeats and the execution timeout.
     - :class:`ExecutionSucceeded` ``(output)`` / :class:`ExecutionFailed` ``(error, cause)`` /
@@ -151,6 +153,7 @@ from headwater.asl.protocol import (
     ExecutionTimedOut,
     InvokeTask,
     ItemsRead,
+    MapRunUpdated,
     ReadItems,
     StartTimer,
     Step,
@@ -188,6 +191,7 @@ __all__ = [
     "InterpreterError",
     "InvokeTask",
     "ItemsRead",
+    "MapRunUpdated",
     "QueryLanguage",
     "ReadItems",
     "SplitMix",

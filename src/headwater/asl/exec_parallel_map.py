@@ -24,7 +24,7 @@ from headwater.asl.model import (
     ParallelState,
     State,
 )
-from headwater.asl.protocol import ItemsRead, ReadItems, WriteResults
+from headwater.asl.protocol import ItemsRead, MapRunUpdated, ReadItems, WriteResults
 from headwater.asl.values import dumps, is_number, json_type_name
 
 __all__ = ["items_read", "child_done", "child_failed", "run_map", "run_parallel"]
@@ -230,6 +230,7 @@ def _start_iterations(
         wait["mapRunArn"] = arn
         wait["mapRunId"] = run_id
         engine.emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
+        _map_run_updated(engine, state, wait, "RUNNING")
     if not items:
         _map_complete(engine, frame, state)
         return
@@ -287,6 +288,7 @@ def _map_complete(engine: Engine, frame: Frame, state: MapState) -> None:
     wait = frame["wait"]
     if state.distributed:
         engine.emit(frame, "MapRunSucceeded")
+        _map_run_updated(engine, state, wait, "SUCCEEDED")
     engine.emit(frame, "MapStateSucceeded", chain=False)
     results = wait["results"]
     frame["wait"] = None
@@ -328,6 +330,33 @@ def _write_results(
     if isinstance(params, dict) and "Bucket" in params:
         details = {"Bucket": params["Bucket"], **details}
     return {"MapRunArn": arn, "ResultWriterDetails": details}
+
+
+def _map_run_updated(engine: Engine, state: MapState, wait: dict[str, Any], status: str) -> None:
+    total = len(wait["results"])
+    done, failed, running = wait["done"], wait["failed"], wait["running"]
+    counts = {
+        "pending": max(0, total - wait["next"]),
+        "running": running if status == "RUNNING" else 0,
+        "succeeded": done - failed if status != "RUNNING" or done else 0,
+        "failed": failed,
+        "timedOut": 0,
+        "aborted": 0 if status != "FAILED" else max(0, total - done - failed),
+        "total": total,
+        "resultsWritten": done - failed if status == "SUCCEEDED" else 0,
+    }
+    engine.commands.append(
+        MapRunUpdated(
+            map_run_arn=wait["mapRunArn"],
+            state_name=state.name,
+            status=status,
+            max_concurrency=wait["limit"],
+            tolerated_failure_count=wait["tolCount"],
+            tolerated_failure_percentage=wait["tolPct"],
+            item_counts=counts,
+            time=engine.now,
+        )
+    )
 
 
 def _tolerated(wait: dict[str, Any]) -> bool:
@@ -419,6 +448,7 @@ def child_failed(engine: Engine, parent: Frame, child: Frame, failure: Failure) 
             )
         engine.cancel_waits(parent)
         if state.distributed:
+            _map_run_updated(engine, state, wait, "FAILED")
             engine.emit(
                 parent,
                 "MapRunFailed",

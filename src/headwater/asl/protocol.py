@@ -23,6 +23,7 @@ __all__ = [
     "ExecutionTimedOut",
     "InvokeTask",
     "ItemsRead",
+    "MapRunUpdated",
     "ReadItems",
     "StartTimer",
     "Step",
@@ -200,6 +201,24 @@ class WriteResults(Command):
     key_prefix: str
     results: list[Any]
     writer_config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapRunUpdated(Command):
+    """A distributed Map's Map Run started or ended (what DescribeMapRun / ListMapRuns show).
+
+    ``status`` is RUNNING, SUCCEEDED or FAILED; ``item_counts`` has AWS's members (pending,
+    running, succeeded, failed, timedOut, aborted, total, resultsWritten).
+    """
+
+    map_run_arn: str
+    state_name: str
+    status: str
+    max_concurrency: int
+    tolerated_failure_count: int | None
+    tolerated_failure_percentage: float | None
+    item_counts: dict[str, int]
+    time: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
