@@ -8,7 +8,6 @@ KNOWN_GAPS: dict[str, str] = {
     "grok_classifier": "Grok custom classifiers are accepted but never match",
     "xml_classifier": "XML custom classifiers are accepted but never match",
     "unknown_table": "Glue catalogs unclassifiable data as an UNKNOWN table; objects are skipped",
-    "majority_similar": "folders merge only when all schemas are similar, not a majority",
 }
 
 

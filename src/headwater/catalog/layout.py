@@ -6,8 +6,9 @@ becomes one table rooted there, its sub-folder levels becoming partition keys (`
 name their key ``k``; plain folders ``partition_0``, ``partition_1``, ...). Otherwise each
 child folder is considered on its own, and the objects directly in a mixed folder become
 tables of their own, named after the objects. Schemas are similar when every object's columns
-cover at least 70% of the union (Glue's threshold); ``CombineCompatibleSchemas`` drops that
-test and merges any compatible schemas. ``TableLevelConfiguration`` fixes the table roots at
+cover at least 70% of the union (Glue's threshold), or when more than half of the sibling
+folders are similar to each other (Glue's "majority of schemas at a folder level");
+``CombineCompatibleSchemas`` drops that test and merges any compatible schemas. ``TableLevelConfiguration`` fixes the table roots at
 an absolute folder depth instead.
 """
 
@@ -153,7 +154,23 @@ def _combine(groups: list[_Group], depth: int, combine: bool) -> _Group | None:
         member_sets=[m for g in groups for m in g.member_sets],
         files=[f for g in groups for f in g.files],
     )
-    return merged if combine or _similar(merged) else None
+    if combine or _similar(merged):
+        return merged
+    return merged if _majority_similar(groups) else None
+
+
+def _majority_similar(groups: list[_Group]) -> bool:
+    """Glue's rule: sibling folders are partitions when most of their schemas are similar.
+
+    The most common column set seeds the similar subset; folders whose columns cover at least
+    the threshold of the seed's join it. More than half the folders must.
+    """
+    if len(groups) < 3:
+        return False
+    sets = [frozenset(c.name.lower() for c in g.columns) for g in groups]
+    seed = max(sets, key=sets.count)
+    similar = [s for s in sets if seed and len(s & seed) / len(s | seed) >= SIMILARITY_THRESHOLD]
+    return len(similar) * 2 > len(groups)
 
 
 def _tree(files: Iterable[CrawledFile], base: tuple[str, ...]) -> _Node:
