@@ -141,9 +141,13 @@ def _select(target: S3Target, objects: Iterable[S3Object], state: CrawlState) ->
         if not obj.key.startswith(prefix):
             continue
         # s3://b/curated names the folder curated/, not curated_old/ (or the object itself).
-        if prefix and not prefix.endswith("/") and obj.key != prefix:
-            if obj.key[len(prefix)] != "/":
-                continue
+        if (
+            prefix
+            and not prefix.endswith("/")
+            and obj.key != prefix
+            and obj.key[len(prefix)] != "/"
+        ):
+            continue
         state.listed += 1
         relative = obj.key[len(prefix) :].lstrip("/") or obj.key.rsplit("/", 1)[-1]
         if _is_marker(obj.key, obj.size) or _hidden(relative):

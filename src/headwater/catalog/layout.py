@@ -8,8 +8,8 @@ child folder is considered on its own, and the objects directly in a mixed folde
 tables of their own, named after the objects. Schemas are similar when every object's columns
 cover at least 70% of the union (Glue's threshold), or when more than half of the sibling
 folders are similar to each other (Glue's "majority of schemas at a folder level");
-``CombineCompatibleSchemas`` drops that test and merges any compatible schemas. ``TableLevelConfiguration`` fixes the table roots at
-an absolute folder depth instead.
+``CombineCompatibleSchemas`` drops that test and merges any compatible schemas.
+``TableLevelConfiguration`` fixes the table roots at an absolute folder depth instead.
 """
 
 from __future__ import annotations
