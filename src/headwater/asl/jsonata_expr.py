@@ -10,7 +10,6 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,6 @@ from jsonata import utils as jsonata_utils
 from headwater.asl.context import EvalContext
 from headwater.asl.errors import StatesError, StatesFailure
 from headwater.asl.jsonpath import NOT_FOUND
-from headwater.asl.values import dumps, json_type_name
 
 __all__ = [
     "JsonataSyntaxError",
@@ -90,7 +88,8 @@ class _Expr:
     program: Any
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        program = copy.copy(self.program)
+        # Jsonata.evaluate binds into a fresh frame: the compiled program can be shared.
+        program = self.program
         try:
             result = program.evaluate(None, _bindings(ctx))
         except StatesFailure:
@@ -282,16 +281,6 @@ def _aws_functions(ctx: EvalContext) -> dict[str, Any]:
     }
 
 
-def _to_jsonata(value: Any) -> Any:
-    if value is None:
-        return _NULL
-    if isinstance(value, dict):
-        return {k: _to_jsonata(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_to_jsonata(v) for v in value]
-    return value
-
-
 def _bindings(ctx: EvalContext) -> dict[str, Any]:
     states: dict[str, Any] = {"input": ctx.state_input, "context": ctx.context}
     if ctx.result is not NOT_FOUND:
@@ -302,11 +291,3 @@ def _bindings(ctx: EvalContext) -> dict[str, Any]:
     out.update(_aws_functions(ctx))
     out["states"] = states
     return out
-
-
-def describe_items_type(value: Any) -> str:
-    """AWS's wording for an unexpected Items result."""
-    return f"Expected 'array', but was '{json_type_name(value)}' for value: {dumps(value)}"
-
-
-Checker = Callable[[Any], bool]
