@@ -335,3 +335,26 @@ def test_ctas_text_formats_read_back(athena, fmt: str) -> None:  # type: ignore[
         f"external_location = 's3://b/{fmt.lower()}/') AS SELECT 1 AS a, 'x' AS b"
     )
     assert athena.rows(f"SELECT a, b FROM t_{fmt.lower()}") == [("1", "x")]
+
+
+def test_information_schema(athena) -> None:  # type: ignore[no-untyped-def]
+    _clicks(athena)
+    athena.run("CREATE VIEW v AS SELECT 1 AS n")
+    assert athena.rows(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'db' ORDER BY 1"
+    ) == [("clicks", "BASE TABLE"), ("v", "VIEW")]
+    assert athena.rows(
+        "SELECT column_name, data_type, extra_info FROM information_schema.columns "
+        "WHERE table_name = 'clicks' ORDER BY ordinal_position"
+    ) == [
+        ("c_full_name", "varchar", None),
+        ("total_clicks", "bigint", None),
+        ("ingest_year", "varchar", "partition key"),
+        ("ingest_hour", "varchar", "partition key"),
+    ]
+    schemata = athena.rows("SELECT schema_name FROM information_schema.schemata ORDER BY 1")
+    assert schemata == [("db",), ("default",), ("information_schema",)]
+    assert athena.rows("SELECT view_definition FROM information_schema.views") == [
+        ("SELECT 1 AS n",)
+    ]

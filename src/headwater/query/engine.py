@@ -38,6 +38,7 @@ from headwater.query.errors import (
     TableNotFoundError,
     TypeMismatchError,
 )
+from headwater.query.information_schema import INFORMATION_SCHEMA, information_schema_sql
 from headwater.query.prelude import PRELUDE
 from headwater.query.render import renderer
 from headwater.query.results import OutputKind, QueryResult, ResultColumn, StatementType
@@ -160,6 +161,11 @@ class Execution:
             )
         database = table.db.lower() if table.db else self.database
         name = table.name.lower()
+        if database == INFORMATION_SCHEMA:
+            sql, columns = information_schema_sql(self.resolver, name)
+            relation = self.relation_name()
+            self._run(f'CREATE TEMP VIEW "{relation}" AS {sql}')
+            return Binding(relation=relation, columns=columns)
         meta = self.lookup(database, name, table)
         info = TableInfo.from_wire(database, meta)
         string_keys = {k for k, t in info.partition_keys if t.lower() in ("string", "varchar")}
