@@ -500,3 +500,34 @@ def test_failing_branch_aborts_a_sibling_map_innermost_first() -> None:
     assert sorted(c.token for c in _cmds(step, asl.CancelTask)) == sorted(tokens)
     assert step.state["frames"] == {}
     assert step.state["waits"] == {}
+
+
+def test_pending_commands_resume_an_execution_after_a_restart() -> None:
+    definition = {
+        "TimeoutSeconds": 300,
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "T", "States": {"T": {**TASK, "TimeoutSeconds": 60, "End": True}}},
+                    {
+                        "StartAt": "W",
+                        "States": {"W": {"Type": "Wait", "Seconds": 100, "End": True}},
+                    },
+                ],
+            }
+        },
+    }
+    machine, step = _start(definition, {"k": 1})
+    issued = sorted(
+        repr(c) for c in step.commands if isinstance(c, asl.StartTimer | asl.InvokeTask)
+    )
+    restored = json.loads(json.dumps(step.state))
+    assert sorted(repr(c) for c in asl.pending_commands(restored)) == issued
+    token = _cmds(step, asl.InvokeTask)[0].token
+    step = asl.advance(machine, restored, asl.TaskSucceeded(token=token, output=1, time=T0 + 1))
+    remaining = asl.pending_commands(step.state)
+    assert {type(c) for c in remaining} == {asl.StartTimer}
+    assert {c.deadline - T0 for c in remaining} == {100, 300}

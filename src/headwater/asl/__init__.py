@@ -34,11 +34,14 @@ Drive
     TIMED_OUT / ABORTED) and ``commands`` (a tuple, to perform in order). For STANDARD
     executions persist, in ONE transaction, the new ``state`` together with the events of its
     :class:`EmitHistoryEvents` commands, then carry out the other commands. After a crash,
-    reload the last state and re-issue the work it still waits on (``state["waits"]`` maps
-    each pending task token / timer id to its frame; re-arm timers from your own timer table;
-    re-invoking tasks is at-least-once, as AWS). Feed each outcome back with::
+    reload the last state and carry out :func:`pending_commands` ``(state)``: StartTimer for
+    every armed timer (deadlines kept), InvokeTask / ReadItems for the work still awaited
+    (at-least-once, as AWS). Feed each outcome back with::
 
         step = advance(machine, state, event)     # never mutates ``state``
+
+    (``advance(..., in_place=True)`` skips the defensive copy when the runtime owns the
+    state and only keeps the returned one.)
 
     Events (each with ``time`` = epoch seconds from the injected clock):
 
@@ -136,6 +139,7 @@ from headwater.asl.interpreter import (
     advance,
     check_execution_input,
     execution_status,
+    pending_commands,
     redrive_execution,
     start_execution,
 )
@@ -214,6 +218,7 @@ __all__ = [
     "check_execution_input",
     "compile_definition",
     "execution_status",
+    "pending_commands",
     "redrive_execution",
     "run_test_state",
     "start_execution",

@@ -459,6 +459,8 @@ class Engine:
         self.waits[timer] = frame["id"]
         wait = frame.setdefault("wait", {}) or {}
         wait[key] = timer
+        # Kept so that pending_commands() can re-arm the timer after a restart.
+        wait.setdefault("deadlines", {})[timer] = deadline
         frame["wait"] = wait
         self.commands.append(StartTimer(timer_id=timer, deadline=deadline))
         return timer

@@ -150,11 +150,15 @@ def _read_items(
     assert reader is not None
     params = _template_value(reader.parameters, ctx, effective)
     token = engine.rng.uuid4()
-    frame["wait"] = {"kind": "reader", "token": token, "effective": effective}
+    read = {
+        "token": token,
+        "resource": reader.resource,
+        "parameters": params,
+        "state_name": state.name,
+    }
+    frame["wait"] = {"kind": "reader", "token": token, "effective": effective, "read": read}
     engine.waits[token] = frame["id"]
-    engine.commands.append(
-        ReadItems(token=token, resource=reader.resource, parameters=params, state_name=state.name)
-    )
+    engine.commands.append(ReadItems(**read))
 
 
 def items_read(engine: Engine, frame: Frame, event: ItemsRead) -> None:

@@ -138,18 +138,19 @@ def run_task(engine: Engine, frame: Frame, state: State) -> None:
     if heartbeat is not None:
         engine.start_timer(frame, engine.now + heartbeat, "hbTimer")
         frame["wait"]["heartbeat"] = heartbeat
-    engine.commands.append(
-        InvokeTask(
-            token=token,
-            resource=state.resource,
-            parameters=params,
-            state_name=state.name,
-            attempt=frame.get("attempt", 0),
-            timeout_seconds=timeout,
-            heartbeat_seconds=heartbeat,
-            credentials=credentials,
-        )
-    )
+    invoke: dict[str, Any] = {
+        "token": token,
+        "resource": state.resource,
+        "parameters": params,
+        "state_name": state.name,
+        "attempt": frame.get("attempt", 0),
+        "timeout_seconds": timeout,
+        "heartbeat_seconds": heartbeat,
+        "credentials": credentials,
+    }
+    # Kept so that pending_commands() can re-issue the invocation after a restart.
+    frame["wait"]["invoke"] = invoke
+    engine.commands.append(InvokeTask(**invoke))
 
 
 _TASK_EVENTS = {

@@ -22,9 +22,12 @@ from headwater.asl.executors import retry_due, task_error, task_event, task_resu
 from headwater.asl.model import CompiledMachine
 from headwater.asl.protocol import (
     CancelTimer,
+    Command,
     Event,
     ExecutionInfo,
+    InvokeTask,
     ItemsRead,
+    ReadItems,
     StartTimer,
     Step,
     StopExecution,
@@ -42,6 +45,7 @@ __all__ = [
     "advance",
     "check_execution_input",
     "execution_status",
+    "pending_commands",
     "redrive_execution",
     "start_execution",
 ]
@@ -113,6 +117,7 @@ def start_execution(
     state["prev"] = 0
     if machine.timeout_seconds is not None:
         state["timer"] = True
+        state["timerDeadline"] = time + machine.timeout_seconds
         engine.commands.append(
             StartTimer(timer_id=EXECUTION_TIMER, deadline=time + machine.timeout_seconds)
         )
@@ -168,6 +173,7 @@ def redrive_execution(machine: CompiledMachine, state: dict[str, Any], *, time: 
     engine.emit(None, "ExecutionRedriven", "executionRedrivenEventDetails", {"redriveCount": count})
     if machine.timeout_seconds is not None:
         new_state["timer"] = True
+        new_state["timerDeadline"] = time + machine.timeout_seconds
         engine.commands.append(
             StartTimer(timer_id=EXECUTION_TIMER, deadline=time + machine.timeout_seconds)
         )
@@ -182,6 +188,31 @@ def redrive_execution(machine: CompiledMachine, state: dict[str, Any], *, time: 
     )
     engine.run()
     return Step(state=new_state, commands=engine.finish())
+
+
+def pending_commands(state: dict[str, Any]) -> tuple[Command, ...]:
+    """The commands an execution still waits on, for a runtime resuming after a restart.
+
+    StartTimer for every armed timer (Wait deadlines, retry back-off, task timeouts and
+    heartbeats, the execution timeout), InvokeTask for every task awaiting its result and
+    ReadItems for every ItemReader awaiting its data. Re-invoking is at-least-once, as AWS.
+    """
+    if state.get("status") != "RUNNING":
+        return ()
+    out: list[Command] = []
+    if state.get("timer") and state.get("timerDeadline") is not None:
+        out.append(StartTimer(timer_id=EXECUTION_TIMER, deadline=state["timerDeadline"]))
+    waits = state["waits"]
+    for frame in state["frames"].values():
+        wait = frame.get("wait") or {}
+        for timer_id, deadline in (wait.get("deadlines") or {}).items():
+            if timer_id in waits:
+                out.append(StartTimer(timer_id=timer_id, deadline=deadline))
+        if wait.get("kind") == "task" and wait.get("token") in waits and wait.get("invoke"):
+            out.append(InvokeTask(**wait["invoke"]))
+        if wait.get("kind") == "reader" and wait.get("token") in waits and wait.get("read"):
+            out.append(ReadItems(**wait["read"]))
+    return tuple(out)
 
 
 def execution_status(state: dict[str, Any]) -> dict[str, Any]:
