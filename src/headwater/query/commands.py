@@ -1,15 +1,14 @@
-"""The statements that are not plain queries: SHOW, DESCRIBE, DDL, MSCK, CTAS, INSERT.
+"""The statements that are not plain queries: SHOW, DESCRIBE, Hive DDL, MSCK, partitions.
 
 Each returns a :class:`~headwater.query.results.QueryResult`; statements that change the
 catalog put :mod:`~headwater.query.catalog` changes in ``result.changes`` (nothing is applied
-here). CTAS and INSERT write Parquet (or JSON / text) files under the table's location.
+here). CTAS and INSERT live in :mod:`headwater.query.writes`.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,17 +23,12 @@ from headwater.query.catalog import (
     DropPartitions,
     DropTable,
 )
-from headwater.query.ddl import (
-    hive_failure,
-    show_create_table,
-    storage_for_format,
-    table_input_from_ddl,
-)
+from headwater.query.ddl import hive_failure, show_create_table, table_input_from_ddl
 from headwater.query.errors import NotSupportedError, QueryError, TableNotFoundError
 from headwater.query.results import OutputKind, QueryResult, ResultColumn, StatementType
-from headwater.query.sources import TableInfo, list_files, sql_string
+from headwater.query.sources import list_files
 from headwater.query.statements import Command, PartitionSpec, QualifiedName
-from headwater.query.types import AthenaType, duckdb_to_hive, hive_to_duckdb
+from headwater.query.types import AthenaType
 from headwater.query.utility import (
     VIEW_COLUMNS,
     describe_rows,
@@ -50,16 +44,17 @@ if TYPE_CHECKING:
     from headwater.query.engine import Execution
 
 __all__ = [
+    "HIVE_FOLDER",
     "create_database_from_ast",
     "create_external_table",
-    "create_table_as",
+    "ddl_result",
     "drop_from_ast",
-    "insert_into",
+    "partition_input",
     "run_command",
+    "unescape_value",
 ]
 
-_ROWS = (ResultColumn(name="rows", type=AthenaType("bigint", 19, 0)),)
-_HIVE_FOLDER = re.compile(r"\A([^=/]+)=(.*)\Z")
+HIVE_FOLDER = re.compile(r"\A([^=/]+)=(.*)\Z")
 
 
 def _utility(
@@ -79,7 +74,8 @@ def _utility(
     )
 
 
-def _ddl(sub: str, *changes: Any, rows: Sequence[str] = ()) -> QueryResult:
+def ddl_result(sub: str, *changes: Any, rows: Sequence[str] = ()) -> QueryResult:
+    """A DDL statement's result: no columns (unless it reports rows), the changes to apply."""
     return QueryResult(
         statement_type=StatementType.DDL,
         substatement_type=sub,
@@ -237,13 +233,15 @@ def _describe(run: Execution, args: dict[str, Any]) -> QueryResult:
     )
 
 
-def _unescape(value: str) -> str:
+def unescape_value(value: str) -> str:
+    """Undo Hive's ``%XX`` escaping in a partition folder name."""
     return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), value)
 
 
-def _partition_input(
+def partition_input(
     table: Mapping[str, Any], values: Sequence[str], location: str
 ) -> dict[str, Any]:
+    """A ``PartitionInput`` with the table's storage descriptor at ``location``."""
     sd = copy.deepcopy(dict(table.get("StorageDescriptor") or {}))
     sd["Location"] = location
     return {"Values": list(values), "StorageDescriptor": sd, "Parameters": {}}
@@ -254,7 +252,7 @@ def _msck(run: Execution, args: dict[str, Any]) -> QueryResult:
     keys = _partition_keys(table)
     location = str((table.get("StorageDescriptor") or {}).get("Location") or "")
     if not keys or not location:
-        return _ddl("MSCK_REPAIR_TABLE")
+        return ddl_result("MSCK_REPAIR_TABLE")
     base = run.engine.local_path(location)
     known = {tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, name)}
     found: dict[tuple[str, ...], str] = {}
@@ -265,25 +263,25 @@ def _msck(run: Execution, args: dict[str, Any]) -> QueryResult:
                 continue
             values = []
             for key, folder in zip(keys, rel[: len(keys)], strict=True):
-                match = _HIVE_FOLDER.match(folder)
+                match = HIVE_FOLDER.match(folder)
                 if not match or match.group(1).lower() != key:
                     break
-                values.append(_unescape(match.group(2)))
+                values.append(unescape_value(match.group(2)))
             else:
                 folders = "/".join(rel[: len(keys)])
                 found.setdefault(tuple(values), location.rstrip("/") + "/" + folders + "/")
     new = sorted(v for v in found if v not in known)
     if not new:
-        return _ddl("MSCK_REPAIR_TABLE")
+        return ddl_result("MSCK_REPAIR_TABLE")
     names = [f"{name}:{partition_name(keys, v)}" for v in new]
     rows = ["Partitions not in metastore:\t" + "\t".join(names)]
     rows += [f"Repair: Added partition to metastore {n}" for n in names]
     change = AddPartitions(
         database=database,
         table=name,
-        partitions=tuple(_partition_input(table, v, found[v]) for v in new),
+        partitions=tuple(partition_input(table, v, found[v]) for v in new),
     )
-    return _ddl("MSCK_REPAIR_TABLE", change, rows=rows)
+    return ddl_result("MSCK_REPAIR_TABLE", change, rows=rows)
 
 
 def _spec_values(spec: PartitionSpec, keys: Sequence[str], partial: bool) -> dict[str, str]:
@@ -318,10 +316,10 @@ def _alter_add(run: Execution, args: dict[str, Any]) -> QueryResult:
                 error_name="ALREADY_EXISTS",
             )
         where = spec.location or f"{location}/{partition_name(keys, values)}/"
-        adds.append(_partition_input(table, values, where))
+        adds.append(partition_input(table, values, where))
         known.add(values)
     changes = [AddPartitions(database=database, table=name, partitions=tuple(adds))] if adds else []
-    return _ddl("ALTER_TABLE_ADD_PARTITION", *changes)
+    return ddl_result("ALTER_TABLE_ADD_PARTITION", *changes)
 
 
 def _alter_drop(run: Execution, args: dict[str, Any]) -> QueryResult:
@@ -338,14 +336,14 @@ def _alter_drop(run: Execution, args: dict[str, Any]) -> QueryResult:
             )
         gone.extend(m for m in matches if m not in gone)
     changes = [DropPartitions(database=database, table=name, values=tuple(gone))] if gone else []
-    return _ddl("ALTER_TABLE_DROP_PARTITION", *changes)
+    return ddl_result("ALTER_TABLE_DROP_PARTITION", *changes)
 
 
 def _create_database(run: Execution, args: dict[str, Any]) -> QueryResult:
     name = args["name"].name
     if run.database_exists(name):
         if args.get("if_not_exists"):
-            return _ddl("CREATE_DATABASE")
+            return ddl_result("CREATE_DATABASE")
         raise hive_failure(
             "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
             f"Database {name} already exists",
@@ -356,14 +354,14 @@ def _create_database(run: Execution, args: dict[str, Any]) -> QueryResult:
         data["Description"] = args["comment"]
     if args.get("location"):
         data["LocationUri"] = args["location"]
-    return _ddl("CREATE_DATABASE", CreateDatabase(database=data))
+    return ddl_result("CREATE_DATABASE", CreateDatabase(database=data))
 
 
 def _drop_database(run: Execution, args: dict[str, Any]) -> QueryResult:
     name = args["name"].name
     if not run.database_exists(name):
         if args.get("if_exists"):
-            return _ddl("DROP_DATABASE")
+            return ddl_result("DROP_DATABASE")
         raise hive_failure(
             f"SemanticException [Error 10072]: Database does not exist: {name}",
             error_name="SCHEMA_NOT_FOUND",
@@ -376,7 +374,7 @@ def _drop_database(run: Execution, args: dict[str, Any]) -> QueryResult:
             f"InvalidOperationException(message:Database {name} is not empty. One or more "
             "tables exist.)",
         )
-    return _ddl("DROP_DATABASE", DropDatabase(name=name, cascade=cascade))
+    return ddl_result("DROP_DATABASE", DropDatabase(name=name, cascade=cascade))
 
 
 def _drop_table(run: Execution, args: dict[str, Any]) -> QueryResult:
@@ -385,12 +383,12 @@ def _drop_table(run: Execution, args: dict[str, Any]) -> QueryResult:
     table = run.resolver.get_table(database, name.name) if run.database_exists(database) else None
     if table is None:
         if args.get("if_exists"):
-            return _ddl("DROP_TABLE")
+            return ddl_result("DROP_TABLE")
         _table(run, name)
     assert table is not None
     if _is_view(table):
         raise hive_failure("SemanticException [Error 10137]: Cannot drop a view with DROP TABLE")
-    return _ddl("DROP_TABLE", DropTable(database=database, name=name.name))
+    return ddl_result("DROP_TABLE", DropTable(database=database, name=name.name))
 
 
 def _drop_view(run: Execution, args: dict[str, Any]) -> QueryResult:
@@ -399,11 +397,11 @@ def _drop_view(run: Execution, args: dict[str, Any]) -> QueryResult:
     table = run.resolver.get_table(database, name.name) if run.database_exists(database) else None
     if table is None or not _is_view(table):
         if args.get("if_exists") and table is None:
-            return _ddl("DROP_VIEW")
+            return ddl_result("DROP_VIEW")
         raise TableNotFoundError(
             f"line 1:1: View 'awsdatacatalog.{database}.{name.name}' does not exist"
         )
-    return _ddl("DROP_VIEW", DropTable(database=database, name=name.name))
+    return ddl_result("DROP_VIEW", DropTable(database=database, name=name.name))
 
 
 _HANDLERS: dict[str, Any] = {
@@ -463,279 +461,10 @@ def create_external_table(run: Execution, create: exp.Create) -> QueryResult:
         )
     if run.resolver.get_table(database, table_input["Name"]) is not None:
         if create.args.get("exists"):
-            return _ddl("CREATE_TABLE")
+            return ddl_result("CREATE_TABLE")
         raise hive_failure(
             "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
             f"AlreadyExistsException(message:Table {table_input['Name']} already exists)",
             error_name="ALREADY_EXISTS",
         )
-    return _ddl("CREATE_TABLE", CreateTable(database=database, table=table_input))
-
-
-# ---------------------------------------------------------------------------- writing data
-
-
-def _ctas_properties(create: exp.Create) -> dict[str, Any]:
-    props: dict[str, Any] = {}
-    for prop in (create.args.get("properties") or exp.Properties(expressions=[])).expressions:
-        if isinstance(prop, exp.FileFormatProperty):
-            props["format"] = (
-                prop.this.name if isinstance(prop.this, exp.Literal) else prop.this.sql()
-            )
-        elif isinstance(prop, exp.PartitionedByProperty):
-            node = prop.this
-            items = (
-                node.expressions if isinstance(node, exp.Array | exp.Tuple | exp.Schema) else [node]
-            )
-            props["partitioned_by"] = [i.name.lower() for i in items]
-        elif isinstance(prop, exp.WithDataProperty):
-            props["no_data"] = bool(prop.args.get("no"))
-        elif isinstance(prop, exp.LocationProperty):
-            props["location"] = prop.this.name
-        elif isinstance(prop, exp.Property):
-            key = (
-                prop.this.name.lower() if isinstance(prop.this, exp.Expression) else str(prop.this)
-            )
-            value = prop.args.get("value")
-            if isinstance(value, exp.Array):
-                props[key] = [v.name for v in value.expressions]
-            else:
-                props[key] = (
-                    value.name if isinstance(value, exp.Literal) else value.sql() if value else ""
-                )
-    return props
-
-
-def _write(
-    run: Execution,
-    select_sql: str,
-    names: Sequence[str],
-    types: Sequence[Any],
-    folder: Path,
-    fmt: str,
-    partitioned_by: Sequence[str],
-    compression: str,
-    delimiter: str,
-) -> int:
-    """Write ``select_sql``'s rows under ``folder`` (Hive folders per partition); the row count."""
-    folder.mkdir(parents=True, exist_ok=True)
-    projections = []
-    for i, (name, t) in enumerate(zip(names, types, strict=True)):
-        col = f'"__c{i}"'
-        if t.id in ("hugeint", "uhugeint", "ubigint"):
-            col = f"CAST({col} AS BIGINT)"
-        projections.append(f'{col} AS "{name}"')
-    aliases = ", ".join(f'"__c{i}"' for i in range(len(names)))
-    source = f"SELECT {', '.join(projections)} FROM ({select_sql}) AS __q({aliases})"
-    options = []
-    if fmt == "PARQUET":
-        options += ["FORMAT PARQUET", f"COMPRESSION {sql_string(compression.lower() or 'snappy')}"]
-    elif fmt == "JSON":
-        options += ["FORMAT JSON"]
-    elif fmt == "TEXTFILE":
-        options += ["FORMAT CSV", "HEADER false", f"DELIMITER {sql_string(delimiter)}"]
-    else:
-        raise NotSupportedError(f"Unsupported format for writing: {fmt}")
-    stem = (run.query_id or "{uuid}") + "_{i}"
-    if partitioned_by:
-        cols = ", ".join(f'"{p}"' for p in partitioned_by)
-        options += [
-            f"PARTITION_BY ({cols})",
-            f"FILENAME_PATTERN {sql_string(stem)}",
-            "OVERWRITE_OR_IGNORE true",
-        ]
-        target = str(folder)
-    else:
-        n = len(list(folder.iterdir()))
-        target = str(folder / f"{run.query_id or 'hw'}_{n:05d}_{uuid.uuid4().hex}")
-    cursor = run.cursor.execute(f"COPY ({source}) TO {sql_string(target)} ({', '.join(options)})")
-    row = cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-def _written_partitions(folder: Path, keys: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
-    found: dict[tuple[str, ...], str] = {}
-    for path, _ in list_files(str(folder)):
-        rel = Path(path).parent.relative_to(folder).parts
-        if len(rel) != len(keys):
-            continue
-        values = []
-        for key, part in zip(keys, rel, strict=True):
-            match = _HIVE_FOLDER.match(part)
-            if not match or match.group(1).lower() != key:
-                break
-            values.append(_unescape(match.group(2)))
-        else:
-            found.setdefault(tuple(values), "/".join(rel))
-    return sorted(found.items())
-
-
-def _storage(fmt: str, delimiter: str) -> tuple[str, str, str, dict[str, str]]:
-    in_fmt, out_fmt, serde = storage_for_format("JSON" if fmt == "JSON" else fmt)
-    params = {"serialization.format": "1"}
-    if fmt == "TEXTFILE":
-        params = {"field.delim": delimiter, "serialization.format": delimiter}
-    return in_fmt, out_fmt, serde, params
-
-
-def create_table_as(run: Execution, create: exp.Create) -> QueryResult:
-    """``CREATE TABLE ... WITH (...) AS SELECT``: write the data, return the table to create."""
-    target = create.this
-    database = target.db.lower() if target.db else run.database
-    name = target.name.lower()
-    run.require_database(database, target)
-    if run.resolver.get_table(database, name) is not None:
-        if create.args.get("exists"):
-            return _ddl("CREATE_TABLE_AS_SELECT")
-        raise QueryError(
-            f"line 1:1: Table 'awsdatacatalog.{database}.{name}' already exists",
-            error_name="TABLE_ALREADY_EXISTS",
-            error_type=1003,
-        )
-    props = _ctas_properties(create)
-    fmt = str(props.get("format") or "PARQUET").upper()
-    location = props.get("external_location") or props.get("location") or run.ctas_location
-    if not location:
-        raise NotSupportedError(
-            "CTAS needs external_location (or the result location the service passes)",
-            error_type=1100,
-        )
-    folder = run.engine.local_path(str(location))
-    if folder.exists() and any(folder.iterdir()):
-        raise QueryError(
-            f"Target directory for table '{database}.{name}' already exists: {location}. You "
-            "may need to manually clean the data at location before retrying.",
-            error_name="HIVE_PATH_ALREADY_EXISTS",
-            error_type=1100,
-        )
-    partitioned_by = list(props.get("partitioned_by") or [])
-    query = create.expression
-    assert query is not None
-    names, types, sql = run.describe_query(query)
-    if partitioned_by and names[-len(partitioned_by) :] != partitioned_by:
-        raise QueryError(
-            "Partition keys must be the last columns in the table and in the same order as the "
-            f"table properties: {partitioned_by}",
-            error_name="HIVE_COLUMN_ORDER_MISMATCH",
-            error_type=1100,
-        )
-    delimiter = str(props.get("field_delimiter") or "\x01")
-    compression = str(
-        props.get("write_compression") or props.get("parquet_compression") or "SNAPPY"
-    )
-    count = 0
-    if not props.get("no_data"):
-        count = _write(run, sql, names, types, folder, fmt, partitioned_by, compression, delimiter)
-    hive = [(n, duckdb_to_hive(t)) for n, t in zip(names, types, strict=True)]
-    data_cols = hive[: len(hive) - len(partitioned_by)] if partitioned_by else hive
-    key_cols = hive[len(hive) - len(partitioned_by) :] if partitioned_by else []
-    in_fmt, out_fmt, serde, serde_params = _storage(fmt, delimiter)
-    loc = str(location).rstrip("/") + "/"
-    parameters = {"EXTERNAL": "TRUE", "has_encrypted_data": "false"}
-    if fmt == "PARQUET":
-        parameters["parquet.compression"] = compression.upper()
-    table = {
-        "Name": name,
-        "TableType": "EXTERNAL_TABLE",
-        "Parameters": parameters,
-        "PartitionKeys": [{"Name": n, "Type": t} for n, t in key_cols],
-        "StorageDescriptor": {
-            "Columns": [{"Name": n, "Type": t} for n, t in data_cols],
-            "Location": loc,
-            "InputFormat": in_fmt,
-            "OutputFormat": out_fmt,
-            "SerdeInfo": {"SerializationLibrary": serde, "Parameters": serde_params},
-            "Compressed": False,
-            "NumberOfBuckets": -1,
-            "BucketColumns": [],
-            "SortColumns": [],
-            "Parameters": {},
-            "StoredAsSubDirectories": False,
-        },
-    }
-    changes: list[Any] = [CreateTable(database=database, table=table)]
-    if partitioned_by and count:
-        parts = tuple(
-            _partition_input(table, values, loc + rel + "/")
-            for values, rel in _written_partitions(folder, partitioned_by)
-        )
-        changes.append(AddPartitions(database=database, table=name, partitions=parts))
-    return QueryResult(
-        statement_type=StatementType.DDL,
-        substatement_type="CREATE_TABLE_AS_SELECT",
-        columns=_ROWS,
-        update_count=count,
-        output=OutputKind.TABLES,
-        update_type="CREATE TABLE",
-        changes=tuple(changes),
-        data_scanned_bytes=run.scanned_bytes,
-    )
-
-
-def insert_into(run: Execution, insert: exp.Insert) -> QueryResult:
-    """``INSERT INTO t [(cols)] SELECT ...``: new files under the table; new partitions."""
-    target = insert.this
-    columns: list[str] | None = None
-    if isinstance(target, exp.Schema):
-        columns = [c.name.lower() for c in target.expressions]
-        target = target.this
-    assert isinstance(target, exp.Table)
-    database = target.db.lower() if target.db else run.database
-    meta = run.lookup(database, target.name.lower(), target)
-    info = TableInfo.from_wire(database, meta)
-    if info.is_view:
-        raise NotSupportedError(f"Inserting into view {database}.{info.name} is not supported")
-    fmt = {"parquet": "PARQUET", "json": "JSON", "text": "TEXTFILE"}.get(info.storage_format)
-    if fmt is None:
-        raise NotSupportedError(f"INSERT INTO a {info.storage_format} table is not supported")
-    query = insert.expression
-    assert query is not None
-    names, _, sql = run.describe_query(query)
-    wanted = [n for n, _ in info.all_columns]
-    given = columns or wanted[: len(names)]
-    if len(given) != len(names):
-        raise QueryError(
-            f"Insert query has {len(names)} columns, target table has {len(wanted)}",
-            error_name="TYPE_MISMATCH",
-            error_type=1002,
-        )
-    select_items = []
-    types_by_name = dict(info.all_columns)
-    for i, col in enumerate(wanted):
-        if col in given:
-            select_items.append(
-                f'CAST(__s."__i{given.index(col)}" AS {hive_to_duckdb(types_by_name[col])})'
-            )
-        else:
-            select_items.append(f"CAST(NULL AS {hive_to_duckdb(types_by_name[col])})")
-        select_items[-1] += f' AS "__o{i}"'
-    aliases = ", ".join(f'"__i{i}"' for i in range(len(names)))
-    shaped = f"SELECT {', '.join(select_items)} FROM ({sql}) AS __s({aliases})"
-    out_types = [run.cursor.sql(shaped).types[i] for i in range(len(wanted))]
-    folder = run.engine.local_path(info.location)
-    keys = [k for k, _ in info.partition_keys]
-    delimiter = str(info.serde_parameters.get("field.delim", "\x01"))
-    count = _write(run, shaped, wanted, out_types, folder, fmt, keys, "SNAPPY", delimiter)
-    changes: list[Any] = []
-    if keys and count:
-        known = {
-            tuple(p.get("Values") or ()) for p in run.resolver.get_partitions(database, info.name)
-        }
-        loc = info.location.rstrip("/") + "/"
-        new = tuple(
-            _partition_input(meta, values, loc + rel + "/")
-            for values, rel in _written_partitions(folder, keys)
-            if values not in known
-        )
-        if new:
-            changes.append(AddPartitions(database=database, table=info.name, partitions=new))
-    return QueryResult(
-        statement_type=StatementType.DML,
-        substatement_type="INSERT",
-        columns=_ROWS,
-        update_count=count,
-        output=OutputKind.METADATA_ONLY,
-        update_type="INSERT",
-        changes=tuple(changes),
-        data_scanned_bytes=run.scanned_bytes,
-    )
+    return ddl_result("CREATE_TABLE", CreateTable(database=database, table=table_input))

@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from headwater.query import commands
+from headwater.query import commands, writes
 from headwater.query.catalog import CatalogResolver, CreateTable
 from headwater.query.errors import (
     ColumnNotFoundError,
@@ -476,14 +476,14 @@ class Engine:
             if kind == "VIEW":
                 return self._create_view(run, statement)
             if kind == "TABLE" and statement.expression is not None:
-                return commands.create_table_as(run, statement)
+                return writes.create_table_as(run, statement)
             if kind == "TABLE":
                 return commands.create_external_table(run, statement)
             if kind in ("DATABASE", "SCHEMA"):
                 return commands.create_database_from_ast(run, statement)
             raise NotSupportedError(f"CREATE {kind} is not supported")
         if isinstance(statement, exp.Insert):
-            return commands.insert_into(run, statement)
+            return writes.insert_into(run, statement)
         if isinstance(statement, exp.Drop):
             return commands.drop_from_ast(run, statement)
         if isinstance(statement, exp.Query | exp.Values):
