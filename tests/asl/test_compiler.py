@@ -190,6 +190,20 @@ CASES = [
         "/States/A/ItemProcessor/States/I/Next",
     ),
     ({"States": {}}, "SCHEMA_VALIDATION_FAILED", "These fields are required: [StartAt]", "/"),
+    (
+        _machine(
+            {
+                "A": {
+                    "Type": "Parallel",
+                    "End": True,
+                    "Branches": [{"StartAt": "A", "States": {"A": _pass()}}],
+                }
+            }
+        ),
+        "SCHEMA_VALIDATION_FAILED",
+        "Duplicate State name: A",
+        "/States/A",
+    ),
 ]
 
 

@@ -83,6 +83,7 @@ class _Compiler(StateCompilers):
                 "/TimeoutSeconds",
             )
         root = self.block(raw, "", "", self.top_language)
+        self.unique_names()
         if root is None or self.diagnostics:
             return None
         return CompiledMachine(
@@ -136,6 +137,15 @@ class _Compiler(StateCompilers):
         )
         self.blocks[key] = block
         return block
+
+    def unique_names(self) -> None:
+        """State names must be unique in the whole machine, nested blocks included."""
+        seen: dict[str, str] = {}
+        for block in self.blocks.values():
+            for name, state in block.states.items():
+                if name in seen:
+                    self.error(f"Duplicate State name: {name}", state.location)
+                seen.setdefault(name, state.location)
 
     def transitions(self, states: dict[str, State], start_at: str, loc: str) -> None:
         def targets(state: State) -> list[tuple[str, str]]:
