@@ -500,6 +500,20 @@ class EventsStore:
         return [_delivery(r) for r in conn.execute(q)]
 
     @staticmethod
+    def stats(conn: sa.Connection) -> dict[str, int]:
+        """Return the number of accepted events and of deliveries per status."""
+        out = {
+            "accepted": int(
+                conn.execute(sa.select(sa.func.count()).select_from(accepted)).scalar_one()
+            )
+        }
+        for status, n in conn.execute(
+            sa.select(deliveries.c.status, sa.func.count()).group_by(deliveries.c.status)
+        ):
+            out[str(status).lower()] = int(n)
+        return out
+
+    @staticmethod
     def event_body(conn: sa.Connection, seq: int) -> str | None:
         """Return an accepted event's JSON."""
         return conn.execute(sa.select(accepted.c.body).where(accepted.c.seq == seq)).scalar()

@@ -788,6 +788,11 @@ class EventsService(Service):
         return {"Tags": row.tags}
 
     # -- operator's view ------------------------------------------------------------------
+    def internal_stats(self, query: dict[str, str]) -> dict[str, int]:
+        """``GET /_headwater/events/stats``: accepted events and deliveries by status."""
+        with self.env.store.read() as conn:
+            return EventsStore.stats(conn)
+
     def internal_deliveries(self, query: dict[str, str]) -> list[dict[str, Any]]:
         """``GET /_headwater/events/deliveries[?status=FAILED&limit=N]``."""
         return self.deliveries(query.get("status"), int(query.get("limit", "100")))
