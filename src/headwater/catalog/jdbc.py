@@ -15,10 +15,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from headwater.catalog.crawl import Built, CrawlResult, CrawlState, diff_tables
 from headwater.catalog.crawler_config import CrawlSpec, JdbcTarget, RecrawlBehavior
+from headwater.catalog.diff import diff_tables
 from headwater.catalog.layout import sanitize_name
 from headwater.catalog.model import Column, SerDeInfo, StorageDescriptor, Table, TableType
+from headwater.catalog.outcome import Built, CrawlResult, CrawlState
 
 __all__ = ["JdbcColumn", "JdbcTable", "JdbcTarget", "crawl_jdbc", "jdbc_type_to_hive"]
 
