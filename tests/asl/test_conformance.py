@@ -23,9 +23,8 @@ CASES = load_cases("cases")
 SERVICE_CASES = load_cases("needs_services")
 VALIDATE_CASES = load_cases("validate")
 
-_S3_READER = (
-    "distributed Map ItemReader/ItemBatcher/ResultWriter over S3 is not in the pure "
-    "core yet (it needs a ReadItems/WriteResults command the runtime carries out)"
+_S3_READER = ("distributed Map reading S3 (ItemReader/ItemBatcher): the recorded case does not "
+              "hold the S3 objects' contents, so the driver cannot answer ReadItems")"
 )
 _REDACTION = (
     "recorder artifact: the expected output redacts a value (table name, queue URL, "
