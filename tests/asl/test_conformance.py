@@ -23,8 +23,9 @@ CASES = load_cases("cases")
 SERVICE_CASES = load_cases("needs_services")
 VALIDATE_CASES = load_cases("validate")
 
-_S3_READER = ("distributed Map reading S3 (ItemReader/ItemBatcher): the recorded case does not "
-              "hold the S3 objects' contents, so the driver cannot answer ReadItems")"
+_S3_READER = (
+    "distributed Map reading S3 (ItemReader/ItemBatcher): the recorded case does not "
+    "hold the S3 objects' contents, so the driver cannot answer ReadItems"
 )
 _REDACTION = (
     "recorder artifact: the expected output redacts a value (table name, queue URL, "
