@@ -12,17 +12,21 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import logging
 import re
 import shlex
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.services.base import RequestContext, Service
+from headwater.services.base import Environment, RequestContext, Service
 from headwater.services.errors import ServiceError
 from headwater.store.logs import LogEventRow, LogGroupRow, LogsStore, LogStreamRow
 
 __all__ = ["FilterPattern", "LogsService", "compile_filter"]
+
+log = logging.getLogger("headwater.logs")
 
 _MAX_BATCH = 10_000
 _MAX_BATCH_BYTES = 1_048_576
@@ -251,9 +255,87 @@ def _token_name(token: str) -> str:
 
 
 class LogsService(Service):
-    """The CloudWatch Logs operations Lambda users, ``aws logs`` and boto3 rely on."""
+    """The CloudWatch Logs operations Lambda users, ``aws logs`` and boto3 rely on.
+
+    Producers that write often (Lambda, one batch per invocation) hand their events to
+    :meth:`append_async`: a writer thread commits everything pending in one transaction (group
+    commit), and every read operation first flushes what is pending, so a reader always sees
+    what was appended before its call.
+    """
 
     service_name = "logs"
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        self._pending: list[tuple[str, str, list[tuple[int, str]], bool]] = []
+        self._pending_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._writer: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        self._stopping = False
+        self._writer = threading.Thread(target=self._write_loop, name="logs-writer", daemon=True)
+        self._writer.start()
+
+    def stop(self) -> None:
+        """Write what is pending and stop the writer."""
+        self._stopping = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join(timeout=10.0)
+            self._writer = None
+        self.flush()
+
+    def reset(self) -> None:
+        """Drop pending events (the caller wipes the store)."""
+        self.flush()
+
+    def _write_loop(self) -> None:
+        while not self._stopping:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                log.exception("cannot write pending log events")
+
+    def append_async(
+        self,
+        group: str,
+        stream: str,
+        batch: list[tuple[int, str]],
+        *,
+        monotonic: bool = True,
+    ) -> None:
+        """Queue ``(timestamp ms, message)`` events for the writer (group and stream are made)."""
+        with self._pending_lock:
+            self._pending.append((group, stream, batch, monotonic))
+        if self._writer is None or self._stopping:  # not running: nobody else will write it
+            self.flush()
+        else:
+            self._wake.set()
+
+    def flush(self) -> None:
+        """Commit every pending event now, in one transaction."""
+        with self._flush_lock:
+            with self._pending_lock:
+                pending, self._pending = self._pending, []
+            if not pending:
+                return
+            with self.env.store.transaction() as conn:
+                for group, stream, batch, monotonic in pending:
+                    LogsStore.append(
+                        conn,
+                        group,
+                        stream,
+                        batch,
+                        ingestion_time=self._now_ms(),
+                        create=True,
+                        monotonic=monotonic,
+                    )
 
     # -- helpers -----------------------------------------------------------------------------
     def _now_ms(self) -> int:
@@ -336,6 +418,7 @@ class LogsService(Service):
 
     def delete_log_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteLogGroup: the group, its streams and events."""
+        self.flush()
         name = params["logGroupName"]
         with self.env.store.transaction() as conn:
             if LogsStore.get_group(conn, name) is None:
@@ -345,6 +428,7 @@ class LogsService(Service):
 
     def describe_log_groups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeLogGroups (prefix or pattern, limit and nextToken)."""
+        self.flush()
         prefix = params.get("logGroupNamePrefix", "")
         pattern = params.get("logGroupNamePattern")
         if prefix and pattern:
@@ -442,6 +526,7 @@ class LogsService(Service):
 
     def delete_log_stream(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteLogStream."""
+        self.flush()
         group, name = params["logGroupName"], params["logStreamName"]
         with self.env.store.transaction() as conn:
             if LogsStore.get_group(conn, group) is None:
@@ -453,6 +538,7 @@ class LogsService(Service):
 
     def describe_log_streams(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeLogStreams (prefix, orderBy LogStreamName or LastEventTime, descending)."""
+        self.flush()
         group = self._group_name(params)
         prefix = params.get("logStreamNamePrefix", "")
         order = params.get("orderBy", "LogStreamName")
@@ -501,6 +587,7 @@ class LogsService(Service):
 
     def get_log_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """GetLogEvents: one stream, forward or backward from a token, or head/tail."""
+        self.flush()
         group = self._group_name(params)
         stream = params["logStreamName"]
         limit = min(int(params.get("limit") or _PAGE), _PAGE)
@@ -551,6 +638,7 @@ class LogsService(Service):
 
     def filter_log_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """FilterLogEvents: a group's events in time order, by stream, time and pattern."""
+        self.flush()
         group = self._group_name(params)
         names = params.get("logStreamNames")
         prefix = params.get("logStreamNamePrefix", "")

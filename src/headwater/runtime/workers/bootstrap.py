@@ -313,9 +313,20 @@ def _max_rss_mb() -> int:
         return 0
 
 
+def _watch_parent(parent: int) -> None:
+    """Exit when the server that started this worker is gone, even mid-invocation."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def main() -> None:
     """Serve the parent until stdin closes."""
     global _request_id
+    threading.Thread(
+        target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True
+    ).start()
     control = os.fdopen(os.dup(1), "wb", buffering=0)
     lock = threading.Lock()
 
