@@ -110,13 +110,18 @@ def main(argv: list[str]) -> None:
             ref50, ref99 = _percentiles(ref)
             w50, w99 = _percentiles(warm)
             print(f"reference GetFunctionConfiguration: p50 {ref50:.2f} ms  p99 {ref99:.2f} ms")
-            print(f"warm Invoke (no-op):               p50 {w50:.2f} ms  p99 {w99:.2f} ms"
-                  f"  ({w50 / ref50:.2f}x the reference)")
-            ref_rate = _throughput(srv.endpoint, "get_function_configuration", args.seconds,
-                                   args.threads)
+            print(
+                f"warm Invoke (no-op):               p50 {w50:.2f} ms  p99 {w99:.2f} ms"
+                f"  ({w50 / ref50:.2f}x the reference)"
+            )
+            ref_rate = _throughput(
+                srv.endpoint, "get_function_configuration", args.seconds, args.threads
+            )
             rate = _throughput(srv.endpoint, "invoke", args.seconds, args.threads)
-            print(f"{args.threads} threads: {rate:.0f} invokes/s vs {ref_rate:.0f} "
-                  f"GetFunctionConfiguration/s ({rate / ref_rate:.2f}x)")
+            print(
+                f"{args.threads} threads: {rate:.0f} invokes/s vs {ref_rate:.0f} "
+                f"GetFunctionConfiguration/s ({rate / ref_rate:.2f}x)"
+            )
 
             cold: list[float] = []
             for i in range(args.cold):
@@ -134,8 +139,10 @@ def main(argv: list[str]) -> None:
                 subprocess.run([sys.executable, "-I", "-c", "pass"], check=True)
                 floor.append(time.perf_counter() - t)
             f50, _ = _percentiles(floor)
-            print(f"cold Invoke (new worker):          p50 {c50:.1f} ms  p99 {c99:.1f} ms"
-                  f"  (python start-up alone {f50:.1f} ms: {c50 / f50:.2f}x)")
+            print(
+                f"cold Invoke (new worker):          p50 {c50:.1f} ms  p99 {c99:.1f} ms"
+                f"  (python start-up alone {f50:.1f} ms: {c50 / f50:.2f}x)"
+            )
 
 
 if __name__ == "__main__":
