@@ -8,7 +8,6 @@ import pytest
 
 KNOWN_GAPS: dict[str, str] = {
     "explain": "EXPLAIN is not translated (DuckDB's plan is not Trino's)",
-    "unload": "UNLOAD is not implemented",
     "show_functions": "SHOW FUNCTIONS is not implemented",
     "avro_table": "Avro tables cannot be read (DuckDB has no built-in Avro reader)",
     "snappy_text": "snappy-compressed text objects cannot be read by the engine",
@@ -26,7 +25,17 @@ def _explain(athena) -> None:  # type: ignore[no-untyped-def]
 
 
 def _unload(athena) -> None:  # type: ignore[no-untyped-def]
-    athena.run("UNLOAD (SELECT 1 AS a) TO 's3://b/unload/' WITH (format = 'PARQUET')")
+    result = athena.run(
+        "UNLOAD (SELECT x, x % 2 AS odd FROM UNNEST(sequence(1, 4)) AS t(x)) "
+        "TO 's3://b/unload/' WITH (format = 'PARQUET', partitioned_by = ARRAY['odd'])"
+    )
+    assert result.update_count == 4
+    athena.table("u", [("x", "bigint")], "s3://b/unload/", fmt="parquet", keys=[("odd", "string")])
+    athena.run("MSCK REPAIR TABLE u")
+    assert athena.rows("SELECT odd, sum(x) FROM u GROUP BY 1 ORDER BY 1") == [
+        ("0", "6"),
+        ("1", "4"),
+    ]
 
 
 def _show_functions(athena) -> None:  # type: ignore[no-untyped-def]

@@ -38,7 +38,7 @@ functions, UNNEST, Trino functions via sqlglot), SHOW DATABASES / SCHEMAS / TABL
 COLUMNS / PARTITIONS / CREATE TABLE / CREATE VIEW / TBLPROPERTIES, DESCRIBE, CREATE [OR
 REPLACE] VIEW, DROP VIEW, CREATE EXTERNAL TABLE, DROP TABLE, CREATE / DROP DATABASE,
 MSCK REPAIR TABLE, ALTER TABLE ADD / DROP PARTITION, CTAS (Parquet, JSON, TEXTFILE;
-``partitioned_by``), INSERT INTO. Errors: :mod:`headwater.query.errors`.
+``partitioned_by``), INSERT INTO, UNLOAD. Errors: :mod:`headwater.query.errors`.
 
 Helpers for the service: :func:`statement_kind` (StatementType / SubstatementType from the text,
 for a QUEUED query) and :func:`table_metadata` (Athena's ``TableMetadata`` of a Glue table).

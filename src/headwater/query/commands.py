@@ -112,6 +112,10 @@ def _is_view(table: Mapping[str, Any]) -> bool:
 
 def run_command(run: Execution, command: Command) -> QueryResult:
     """Run a statement :func:`~headwater.query.statements.classify` recognised."""
+    if command.kind == "UNLOAD":
+        from headwater.query.writes import unload
+
+        return unload(run, command.args)
     handler = _HANDLERS.get(command.kind)
     if handler is None:
         raise NotSupportedError(f"{command.args.get('keyword', command.kind)} is not supported")

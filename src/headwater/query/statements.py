@@ -265,7 +265,14 @@ _COMMANDS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"DROP\s+TABLE\s+(?P<ie>IF\s+EXISTS\s+)?(?P<table>{_NAME})(?:\s+PURGE)?\Z"),
     ),
     ("DROP_VIEW", re.compile(rf"DROP\s+VIEW\s+(?P<ie>IF\s+EXISTS\s+)?(?P<table>{_NAME})\Z")),
-    ("UNSUPPORTED", re.compile(r"(?:UNLOAD|EXPLAIN|VACUUM|OPTIMIZE|MERGE|UPDATE|DELETE)\b.*")),
+    (
+        "UNLOAD",
+        re.compile(
+            rf"UNLOAD\s*\((?P<query>.*)\)\s*TO\s*(?P<loc>{_STRING})\s*WITH\s*\((?P<with>.*)\)\Z",
+            re.DOTALL,
+        ),
+    ),
+    ("UNSUPPORTED", re.compile(r"(?:EXPLAIN|VACUUM|OPTIMIZE|MERGE|UPDATE|DELETE)\b.*")),
 ]
 
 
@@ -306,6 +313,10 @@ def classify(sql: str) -> Command | None:
             args["comment"] = _unquote(groups["comment"]) if groups.get("comment") else None
             args["location"] = _unquote(groups["loc"]) if groups.get("loc") else None
             args["properties"] = _props(groups.get("props"))
+        if kind == "UNLOAD":
+            args["query"] = groups["query"]
+            args["location"] = _unquote(groups["loc"])
+            args["with"] = groups["with"]
         if kind == "UNSUPPORTED":
             args["keyword"] = text.split(None, 1)[0].upper()
         return Command(kind=kind, args=args)

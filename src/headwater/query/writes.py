@@ -25,7 +25,7 @@ from headwater.query.types import AthenaType, duckdb_to_hive, hive_to_duckdb
 if TYPE_CHECKING:
     from headwater.query.engine import Execution
 
-__all__ = ["create_table_as", "insert_into"]
+__all__ = ["create_table_as", "insert_into", "unload"]
 
 _ROWS = (ResultColumn(name="rows", type=AthenaType("bigint", 19, 0)),)
 
@@ -292,5 +292,41 @@ def insert_into(run: Execution, insert: exp.Insert) -> QueryResult:
         output=OutputKind.METADATA_ONLY,
         update_type="INSERT",
         changes=tuple(changes),
+        data_scanned_bytes=run.scanned_bytes,
+    )
+
+
+def unload(run: Execution, args: dict[str, Any]) -> QueryResult:
+    """``UNLOAD (query) TO 's3://...' WITH (format = ..., partitioned_by = ARRAY[...])``."""
+    from headwater.query.engine import parse_query
+
+    # The WITH list has CTAS's grammar; parse it through a CTAS wrapper.
+    wrapper = parse_query(f"CREATE TABLE __unload WITH ({args['with']}) AS SELECT 1")
+    assert isinstance(wrapper, exp.Create)
+    props = _ctas_properties(wrapper)
+    fmt = str(props.get("format") or "").upper()
+    if not fmt:
+        raise QueryError(
+            "UNLOAD requires a format", error_name="INVALID_TABLE_PROPERTY", error_type=1103
+        )
+    folder = run.engine.local_path(str(args["location"]))
+    if folder.exists() and any(folder.iterdir()):
+        raise QueryError(
+            f"Target directory for UNLOAD is not empty: {args['location']}",
+            error_name="HIVE_PATH_ALREADY_EXISTS",
+            error_type=1100,
+        )
+    names, types, sql = run.describe_query(parse_query(str(args["query"]).strip()))
+    partitioned_by = list(props.get("partitioned_by") or [])
+    delimiter = str(props.get("field_delimiter") or "\x01")
+    compression = str(props.get("compression") or "SNAPPY")
+    count = _write(run, sql, names, types, folder, fmt, partitioned_by, compression, delimiter)
+    return QueryResult(
+        statement_type=StatementType.DML,
+        substatement_type="UNLOAD",
+        columns=_ROWS,
+        update_count=count,
+        output=OutputKind.METADATA_ONLY,
+        update_type="UNLOAD",
         data_scanned_bytes=run.scanned_bytes,
     )
