@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+
+from headwater.cli.server import ServerConfig, ServerThread, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -126,3 +130,76 @@ def test_no_retries_when_maximum_retry_attempts_is_zero(
         lambda: (s := lambda_service.async_status(rid)) and s["State"] == "failed" and s
     )
     assert status["Attempts"] == 1
+
+
+def test_queued_event_survives_a_restart(
+    tmp_path: Path, zipped: Callable[..., bytes], wait_for: Callable[..., Any]
+) -> None:
+    config = ServerConfig(data_dir=tmp_path / "hw", port=free_port(), time_scale=0)
+    first = ServerThread(config).start()
+    try:
+        lam = boto3.client(
+            "lambda",
+            endpoint_url=first.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        lam.create_function(
+            FunctionName="later",
+            Runtime="python3.11",
+            Role="arn:aws:iam::000000000000:role/r",
+            Handler="app.handler",
+            Code={"ZipFile": zipped({"app.py": "def handler(e, c):\n    return e['n']\n"})},
+        )
+        first.app.registry.get("lambda").queue.stop()  # accepted, but not run before the stop
+        resp = lam.invoke(FunctionName="later", InvocationType="Event", Payload=b'{"n": 7}')
+        rid = resp["ResponseMetadata"]["RequestId"]
+        assert first.app.registry.get("lambda").async_status(rid)["State"] == "pending"
+    finally:
+        first.stop()
+    config.port = free_port()
+    second = ServerThread(config).start()
+    try:
+        service = second.app.registry.get("lambda")
+        status = wait_for(
+            lambda: (s := service.async_status(rid)) and s["State"] == "succeeded" and s
+        )
+        assert status["Attempts"] == 1
+    finally:
+        second.stop()
+
+
+def test_cli_event_invocation(
+    aws: Callable[..., Any],
+    make_function: Callable[..., Any],
+    client: Callable[..., Any],
+    wait_for: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    make_function("cli-async", {"app.py": "def handler(e, c):\n    return 1\n"})
+    out = tmp_path / "out.json"
+    proc = aws(
+        "lambda",
+        "invoke",
+        "--function-name",
+        "cli-async",
+        "--invocation-type",
+        "Event",
+        "--payload",
+        "{}",
+        str(out),
+    )
+    assert json.loads(proc.stdout)["StatusCode"] == 202
+    assert out.read_bytes() == b""
+    ran = wait_for(lambda: _ended(client, "/aws/lambda/cli-async"))
+    assert ran[0].startswith("END RequestId: ")
+
+
+def _ended(client: Callable[..., Any], group: str) -> list[str]:
+    logs = client("logs")
+    try:
+        events = logs.filter_log_events(logGroupName=group, filterPattern="END")["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [e["message"] for e in events]
