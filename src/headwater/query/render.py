@@ -10,6 +10,7 @@ unquoted and nulls spelled ``null``; varbinary as spaced hex ``01 02``.
 from __future__ import annotations
 
 import math
+import re
 import struct
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = ["java_double", "java_float", "render_value", "renderer"]
+
+_POSITIONAL = re.compile(r"_\d+")
 
 
 def _java_digits(text: str) -> str:
@@ -120,6 +123,9 @@ def _render(value: Any, t: Any) -> str:
         return _interval(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return " ".join(f"{b:02x}" for b in bytes(value))
+    if isinstance(value, tuple) and kind == "struct":
+        children = [c for _, c in _child_types(t)] or [None] * len(value)
+        return "{" + ", ".join(_nested(v, c) for v, c in zip(value, children, strict=False)) + "}"
     if isinstance(value, list | tuple):
         child = _child_types(t)[0][1] if kind in ("list", "array") and _child_types(t) else None
         return "[" + ", ".join(_nested(v, child) for v in value) + "]"
@@ -133,6 +139,9 @@ def _render(value: Any, t: Any) -> str:
                 + "}"
             )
         types = dict(children)
+        if value and all(_POSITIONAL.fullmatch(str(k)) for k in value):
+            # An anonymous ROW (sqlglot names its fields _0, _1, ...): Trino prints values only.
+            return "{" + ", ".join(_nested(v, types.get(k)) for k, v in value.items()) + "}"
         return "{" + ", ".join(f"{k}={_nested(v, types.get(k))}" for k, v in value.items()) + "}"
     return str(value)
 
