@@ -7,7 +7,6 @@ import json
 import pytest
 
 KNOWN_GAPS: dict[str, str] = {
-    "explain": "EXPLAIN is not translated (DuckDB's plan is not Trino's)",
     "show_functions": "SHOW FUNCTIONS is not implemented",
     "avro_table": "Avro tables cannot be read (DuckDB has no built-in Avro reader)",
     "snappy_text": "snappy-compressed text objects cannot be read by the engine",

@@ -112,6 +112,8 @@ def _is_view(table: Mapping[str, Any]) -> bool:
 
 def run_command(run: Execution, command: Command) -> QueryResult:
     """Run a statement :func:`~headwater.query.statements.classify` recognised."""
+    if command.kind == "EXPLAIN":
+        return _explain(run, command.args)
     if command.kind == "UNLOAD":
         from headwater.query.writes import unload
 
@@ -121,6 +123,24 @@ def run_command(run: Execution, command: Command) -> QueryResult:
         raise NotSupportedError(f"{command.args.get('keyword', command.kind)} is not supported")
     result: QueryResult = handler(run, command.args)
     return result
+
+
+def _explain(run: Execution, args: dict[str, Any]) -> QueryResult:
+    """``EXPLAIN [ANALYZE] query``: DuckDB's plan of the translated query, one row per line."""
+    from headwater.query.engine import parse_query
+
+    query = parse_query(str(args["query"]).strip())
+    _, _, sql = run.describe_query(query)
+    prefix = "EXPLAIN ANALYZE " if args.get("analyze") else "EXPLAIN "
+    rows = run.cursor.execute(prefix + sql).fetchall()
+    text = "\n".join(str(r[-1]) for r in rows)
+    return QueryResult(
+        statement_type=StatementType.DML,
+        substatement_type="EXPLAIN",
+        columns=(ResultColumn(name="Query Plan", type=AthenaType("varchar", len(text), 0, True)),),
+        rows=tuple((line,) for line in (text + "\n").split("\n")),
+        output=OutputKind.TXT,
+    )
 
 
 def _show_databases(run: Execution, args: dict[str, Any]) -> QueryResult:

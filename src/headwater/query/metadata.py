@@ -33,6 +33,8 @@ _COMMAND_KINDS = {
     "DROP_DATABASE": (StatementType.DDL, "DROP_DATABASE"),
     "DROP_TABLE": (StatementType.DDL, "DROP_TABLE"),
     "DROP_VIEW": (StatementType.DDL, "DROP_VIEW"),
+    "EXPLAIN": (StatementType.DML, "EXPLAIN"),
+    "UNLOAD": (StatementType.DML, "UNLOAD"),
 }
 
 

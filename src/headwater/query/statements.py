@@ -272,7 +272,13 @@ _COMMANDS: list[tuple[str, re.Pattern[str]]] = [
             re.DOTALL,
         ),
     ),
-    ("UNSUPPORTED", re.compile(r"(?:EXPLAIN|VACUUM|OPTIMIZE|MERGE|UPDATE|DELETE)\b.*")),
+    (
+        "EXPLAIN",
+        re.compile(
+            r"EXPLAIN(?P<analyze>\s+ANALYZE)?(?:\s*\([^)]*\))?\s+(?P<query>.*)\Z", re.DOTALL
+        ),
+    ),
+    ("UNSUPPORTED", re.compile(r"(?:VACUUM|OPTIMIZE|MERGE|UPDATE|DELETE)\b.*")),
 ]
 
 
@@ -313,6 +319,9 @@ def classify(sql: str) -> Command | None:
             args["comment"] = _unquote(groups["comment"]) if groups.get("comment") else None
             args["location"] = _unquote(groups["loc"]) if groups.get("loc") else None
             args["properties"] = _props(groups.get("props"))
+        if kind == "EXPLAIN":
+            args["query"] = groups["query"]
+            args["analyze"] = bool(groups.get("analyze"))
         if kind == "UNLOAD":
             args["query"] = groups["query"]
             args["location"] = _unquote(groups["loc"])
