@@ -191,6 +191,18 @@ class Worker:
                 },
             )
             return self._init
+        except TimeoutError as late:
+            self.kill()
+            self._init = InitReport(
+                duration_ms=(time.monotonic() - began) * 1000.0,
+                logs=tuple(late.args[0] if late.args else ()),
+                error={
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": "Error: Task timed out after "
+                    f"{self.spec.init_timeout:.2f} seconds",
+                },
+            )
+            return self._init
         assert reply.frame is not None
         self._init = InitReport(
             # From spawn, as a cold start costs: interpreter start-up plus the handler's import.

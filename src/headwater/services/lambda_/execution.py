@@ -57,6 +57,7 @@ RESERVED_ENV = frozenset(
     }
 )
 _TAIL_BYTES = 4096
+MAX_RESPONSE = 6_291_556  # Lambda's synchronous response limit
 _LOCAL_PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -140,6 +141,7 @@ def build_spec(
         return {"AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(now(), version)}
 
     return WorkerSpec(
+        init_timeout=10.0 + cfg.timeout,  # AWS retries a slow init within the invoke's timeout
         key=key,
         group=f"{cfg.name}:{cfg.version}",
         handler=cfg.handler,
@@ -230,6 +232,13 @@ def interpret(
     status = ""
     if outcome.kind is OutcomeKind.OK:
         payload = (outcome.payload or "null").encode("utf-8")
+        if len(payload) > MAX_RESPONSE:
+            error = {
+                "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_RESPONSE} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            status = "Status: error\tError Type: Function.ResponseSizeTooLarge"
     elif outcome.kind is OutcomeKind.TIMEOUT:
         limit = f"{float(cfg.timeout):.2f}"
         error = {
@@ -252,7 +261,13 @@ def interpret(
     else:
         error = dict(outcome.error or {})
         if outcome.kind is OutcomeKind.INIT_ERROR:
-            status = f"Status: error\tError Type: {error.get('errorType', 'Runtime.Unknown')}"
+            kind = error.get("errorType", "Runtime.Unknown")
+            status = f"Status: error\tError Type: {kind}"
+            if kind in ("Sandbox.Timedout", "Runtime.ExitError"):  # the platform's own shape
+                error = {
+                    "errorMessage": f"RequestId: {rid} {error.get('errorMessage', '')}",
+                    "errorType": kind,
+                }
     if error is not None:
         payload = json.dumps(error).encode("utf-8")
     invocation.append((end, f"END RequestId: {rid}\n"))
