@@ -6,6 +6,8 @@ __all__ = ["PRELUDE"]
 
 PRELUDE: tuple[str, ...] = (
     "SET TimeZone = 'UTC'",
+    # Parquet footers are cached across queries (keyed by file and modification time).
+    "SET enable_object_cache = true",
     "CREATE OR REPLACE MACRO codepoint(s) AS unicode(s)",
     "CREATE OR REPLACE MACRO map_agg(k, v) AS map(list(k), list(v))",
     "CREATE OR REPLACE MACRO to_iso8601(x) AS "
