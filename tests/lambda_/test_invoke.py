@@ -187,8 +187,21 @@ def test_timeout_kills_the_worker(lam: Any, make_function: Callable[..., Any]) -
             "Runtime.MalformedHandlerName",
             "Bad handler 'nodot': not enough values to unpack (expected 2, got 1)",
         ),
+        (
+            {"app.py": "RATE = 10 / 0\ndef handler(e, c):\n    return 1\n"},
+            "app.handler",
+            "ZeroDivisionError",
+            "division by zero",
+        ),
     ],
-    ids=["import-error", "handler-not-found", "module-not-found", "syntax-error", "malformed"],
+    ids=[
+        "import-error",
+        "handler-not-found",
+        "module-not-found",
+        "syntax-error",
+        "malformed",
+        "module-raises",
+    ],
 )
 def test_init_failures(
     lam: Any,
@@ -205,6 +218,19 @@ def test_init_failures(
     assert err["errorType"] == error_type
     assert err["errorMessage"].startswith(message)
     assert err["requestId"] == ""
+
+
+def test_crash_during_init_is_runtime_exit_error(
+    lam: Any, make_function: Callable[..., Any]
+) -> None:
+    make_function("dies-early", {"app.py": "import os\nos._exit(2)\n"})
+    resp = lam.invoke(FunctionName="dies-early", Payload=b"{}")
+    rid = resp["ResponseMetadata"]["RequestId"]
+    assert resp["FunctionError"] == "Unhandled"
+    assert _payload(resp) == {
+        "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: exit status 2",
+        "errorType": "Runtime.ExitError",
+    }
 
 
 def test_crash_is_runtime_exit_error(lam: Any, make_function: Callable[..., Any]) -> None:
