@@ -9,8 +9,11 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                           if m.name.startswith("bench_"))
+    names = argv or sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
     for name in names:
         print(f"\n### {name}", flush=True)
         module = importlib.import_module(f"bench.{name}")

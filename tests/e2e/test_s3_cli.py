@@ -130,11 +130,13 @@ def test_errors_have_aws_codes(client: Any) -> None:
     assert _code(exc) == ("NoSuchKey", 404)
     s3.create_bucket(Bucket="errs")  # us-east-1 answers 200 to its owner, as AWS does
     west = client("s3", region="eu-west-1")
-    west.create_bucket(Bucket="errs-west",
-                       CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    west.create_bucket(
+        Bucket="errs-west", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
     with pytest.raises(ClientError) as exc:
-        west.create_bucket(Bucket="errs-west",
-                           CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        west.create_bucket(
+            Bucket="errs-west", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
     assert _code(exc) == ("BucketAlreadyOwnedByYou", 409)
     assert west.get_bucket_location(Bucket="errs-west")["LocationConstraint"] == "eu-west-1"
     s3.put_object(Bucket="errs", Key="a", Body=b"1")

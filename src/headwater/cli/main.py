@@ -42,9 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         default="000000000000",
         help="the AWS account id Headwater reports (default: 000000000000)",
     )
-    up.add_argument("--fsync", action="store_true",
-                    help="fsync every object and commit, to survive power loss (slower); by "
-                         "default writes survive a crash of the process, not of the machine")
+    up.add_argument(
+        "--fsync",
+        action="store_true",
+        help="fsync every object and commit, to survive power loss (slower); by "
+        "default writes survive a crash of the process, not of the machine",
+    )
     up.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
 
     demo = sub.add_parser("demo", help="run the demo pipeline against a Headwater server")

@@ -8,8 +8,8 @@ EventBridge service's outbox bridge).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from headwater.services.base import RequestContext, Service
