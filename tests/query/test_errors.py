@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -98,18 +97,26 @@ def test_execution_parameters(with_table) -> None:  # type: ignore[no-untyped-de
 
 
 def test_cancel_through_the_cursor(with_table) -> None:  # type: ignore[no-untyped-def]
-    cursors = []
+    done = threading.Event()
 
-    def stop_soon(cursor) -> None:  # type: ignore[no-untyped-def]
-        cursors.append(cursor)
-        threading.Timer(0.2, cursor.interrupt).start()
+    def keep_interrupting(cursor) -> None:  # type: ignore[no-untyped-def]
+        # Interrupt until the statement gives up: an interrupt before it starts is lost.
+        def loop() -> None:
+            while not done.wait(0.05):
+                try:
+                    cursor.interrupt()
+                except Exception:  # the cursor may be closed already
+                    return
 
-    with pytest.raises(QueryCancelledError) as err:
-        with_table.run(
-            "SELECT count(*) FROM UNNEST(sequence(1, 100000)) AS a(x) "
-            "CROSS JOIN UNNEST(sequence(1, 100000)) AS b(y) WHERE x * y % 7 = 3",
-            on_cursor=stop_soon,
-        )
+        threading.Thread(target=loop, daemon=True).start()
+
+    try:
+        with pytest.raises(QueryCancelledError) as err:
+            with_table.run(
+                "SELECT count(*) FROM UNNEST(sequence(1, 100000)) AS a(x) "
+                "CROSS JOIN UNNEST(sequence(1, 100000)) AS b(y) WHERE x * y % 7 = 3",
+                on_cursor=keep_interrupting,
+            )
+    finally:
+        done.set()
     assert err.value.reason == "Query cancelled by user"
-    assert cursors
-    time.sleep(0)
