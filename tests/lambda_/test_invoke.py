@@ -252,12 +252,23 @@ def test_package_handler_returns_none_and_marshal_errors(
         {
             "pkg/__init__.py": "",
             "pkg/mod.py": (
-                "def handler(e, c):\n    if e.get('set'):\n        return {1, 2}\n    return None\n"
+                "from decimal import Decimal\n"
+                "def handler(e, c):\n"
+                "    if e.get('set'):\n"
+                "        return {1, 2}\n"
+                "    if e.get('bytes'):\n"
+                "        return b'raw bytes'\n"
+                "    if e.get('decimal'):\n"
+                "        return {'n': Decimal('3'), 'x': Decimal('1.5'), 'name': 'Zoë'}\n"
+                "    return None\n"
             ),
         },
         handler="pkg/mod.handler",
     )
     assert lam.invoke(FunctionName="pkg")["Payload"].read() == b"null"
+    assert lam.invoke(FunctionName="pkg", Payload=b'{"bytes": 1}')["Payload"].read() == b"raw bytes"
+    decimal = lam.invoke(FunctionName="pkg", Payload=b'{"decimal": 1}')["Payload"].read()
+    assert decimal == b'{"n": 3, "x": 1.5, "name": "Zo\\u00eb"}'  # ASCII-escaped but on 3.12
     resp = lam.invoke(FunctionName="pkg", Payload=b'{"set": true}')
     err = _payload(resp)
     assert err["errorType"] == "Runtime.MarshalError"

@@ -15,6 +15,7 @@ the log format) follow the AWS Python runtime.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import contextlib
 import importlib
@@ -297,9 +298,23 @@ def _isolate(init: dict[str, Any]) -> None:
     importlib.invalidate_caches()
 
 
-def _marshal(value: Any) -> str:
+def _json_default(value: Any) -> Any:
+    import decimal
+
+    if isinstance(value, decimal.Decimal):  # DynamoDB numbers, as the AWS runtime allows
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _marshal(value: Any, result: dict[str, Any]) -> None:
+    """Put the handler's return value in ``result`` as the runtime encodes it."""
+    if isinstance(value, bytes):  # returned as they are, not as JSON
+        result["payload_b64"] = base64.b64encode(value).decode("ascii")
+        return
+    # The AWS runtime writes non-ASCII characters as they are only on python3.12.
+    ascii_only = os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12"
     try:
-        return json.dumps(value)
+        result["payload"] = json.dumps(value, default=_json_default, ensure_ascii=ascii_only)
     except (TypeError, ValueError) as exc:
         raise _Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from exc
 
@@ -382,7 +397,7 @@ def main() -> None:
             context = LambdaContext(
                 req["id"], int(req["deadline_ms"]), req["arn"], req.get("client_context")
             )
-            result["payload"] = _marshal(handler(event, context))
+            _marshal(handler(event, context), result)
         except _Fault as fault:
             result["error"] = _error(fault.message, fault.error_type, fault.trace, req["id"])
         except Exception as exc:

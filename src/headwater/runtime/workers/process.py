@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import selectors
@@ -95,7 +96,7 @@ class Outcome:
 
     kind: OutcomeKind
     request_id: str
-    payload: str | None = None
+    payload: str | bytes | None = None
     error: dict[str, Any] | None = None
     logs: tuple[LogChunk, ...] = ()
     started_at: float = 0.0
@@ -276,7 +277,11 @@ class Worker:
                 instance_env=self.instance_env,
                 kind=OutcomeKind.ERROR if error else OutcomeKind.OK,
                 request_id=req.request_id,
-                payload=frame.get("payload"),
+                payload=(
+                    base64.b64decode(frame["payload_b64"])
+                    if "payload_b64" in frame
+                    else frame.get("payload")
+                ),
                 error=error,
                 logs=tuple(reply.logs),
                 started_at=started,

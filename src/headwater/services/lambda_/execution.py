@@ -231,7 +231,8 @@ def interpret(
     error: dict[str, Any] | None = None
     status = ""
     if outcome.kind is OutcomeKind.OK:
-        payload = (outcome.payload or "null").encode("utf-8")
+        raw = outcome.payload if outcome.payload is not None else "null"
+        payload = raw if isinstance(raw, bytes) else raw.encode("utf-8")
         if len(payload) > MAX_RESPONSE:
             error = {
                 "errorMessage": "Response payload size exceeded maximum allowed payload size "
