@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 time_scale=args.time_scale,
                 account_id=args.account_id,
                 log_level=args.log_level,
+                fsync=args.fsync,
             )
         )
         return 0

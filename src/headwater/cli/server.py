@@ -50,13 +50,14 @@ def build(
 ) -> HeadwaterApp:
     """Open the store, create every service and the ASGI app (services not yet started)."""
     data_dir = config.data_dir.resolve()
-    store = Store.open(data_dir)
+    store = Store.open(data_dir, synchronous="FULL" if config.fsync else "NORMAL")
     env = Environment(
         data_dir=data_dir,
         store=store,
         clock=clock or ScaledClock(config.time_scale),
         account_id=config.account_id,
         endpoint_url=config.endpoint,
+        extras={"s3.fsync": "always" if config.fsync else "never"},
     )
     registry = ServiceRegistry(env)
     for cls in services if services is not None else service_classes():

@@ -78,6 +78,7 @@ class EventsService(Service):
         with self._lock:
             self._indexes.clear()
             self._archives = None
+        self.bridge.reset()
 
     # -- helpers --------------------------------------------------------------------------
     def _bus_arn(self, region: str, account: str, name: str) -> str:

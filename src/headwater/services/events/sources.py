@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from headwater.events import compile_schedule
@@ -29,6 +30,9 @@ class S3Bridge:
     def __init__(self, service: EventsService) -> None:
         self.service = service
         self._signal: Signal | None = None
+        self._cursor: int | None = None
+        self._persisted: int | None = None
+        self._persisted_at = 0.0
 
     def start(self, bg: BackgroundLoop) -> None:
         """Catch up from the stored cursor, then follow new records."""
@@ -46,9 +50,16 @@ class S3Bridge:
                 await self._signal.wait(_POLL)
         finally:
             outbox.unlisten("s3", self._signal.set)
+            self._persist_cursor(force=True)
 
     def drain(self, limit: int = 200) -> int:
-        """Turn the next records into events in one transaction; return how many."""
+        """Turn the next records into events; return how many records were consumed.
+
+        Records that produce no event (no EventBridge configuration on the bucket, no trail
+        selecting the write) only move a cursor kept in memory, written back at most once a
+        second: most writes then cost no extra transaction. After a crash those records are
+        looked at again, which is harmless since they produce nothing.
+        """
         svc = self.service
         env = svc.env
         registry = env.registry
@@ -56,21 +67,37 @@ class S3Bridge:
         trails_svc = registry.get("cloudtrail") if registry else None
         trails = trails_svc.logging_trails() if trails_svc is not None else []  # type: ignore[attr-defined]
         configs: dict[str, dict[str, Any]] = {}
+
+        def config(bucket: str) -> dict[str, Any]:
+            if bucket not in configs:
+                configs[bucket] = (
+                    s3.notification_configuration(bucket)  # type: ignore[attr-defined]
+                    if s3 is not None
+                    else {}
+                )
+            return configs[bucket]
+
+        with env.store.read() as conn:
+            if self._cursor is None:
+                self._cursor = outbox.cursor(conn, CONSUMER)
+            records = outbox.read_after(conn, self._cursor, topics=("s3",), limit=limit)
+        if not records:
+            self._persist_cursor(force=False)
+            return 0
+        wanted = bool(trails) or any(
+            "EventBridgeConfiguration" in config(r.payload["bucket"]) for r in records
+        )
+        if not wanted:
+            self._cursor = records[-1].id
+            self._persist_cursor(force=False)
+            return len(records)
         queued = False
         with env.store.transaction() as conn:
-            last = outbox.cursor(conn, CONSUMER)
-            records = outbox.read_after(conn, last, topics=("s3",), limit=limit)
             for rec in records:
                 p = rec.payload
                 bucket = p["bucket"]
-                if bucket not in configs:
-                    configs[bucket] = (
-                        s3.notification_configuration(bucket)  # type: ignore[attr-defined]
-                        if s3 is not None
-                        else {}
-                    )
                 region = p.get("region", env.default_region)
-                if "EventBridgeConfiguration" in configs[bucket]:
+                if "EventBridgeConfiguration" in config(bucket):
                     event = s3_object_event(p, account=env.account_id, at=rec.created_at)
                     svc._ingest(conn, event, region=region, bus="default", at=rec.created_at)
                     queued = True
@@ -91,11 +118,28 @@ class S3Bridge:
                             )
                             queued = True
                             break  # one event per API call, however many trails log it
-            if records:
-                outbox.advance(conn, CONSUMER, records[-1].id)
+            outbox.advance(conn, CONSUMER, records[-1].id)
+        self._cursor = records[-1].id
+        self._persisted = self._cursor
+        self._persisted_at = time.monotonic()
         if queued:
             svc.dispatcher.wake()
         return len(records)
+
+    def _persist_cursor(self, *, force: bool) -> None:
+        if self._cursor is None or self._cursor == self._persisted:
+            return
+        if not force and time.monotonic() - self._persisted_at < 1.0:
+            return
+        with self.service.env.store.transaction() as conn:
+            outbox.advance(conn, CONSUMER, self._cursor)
+        self._persisted = self._cursor
+        self._persisted_at = time.monotonic()
+
+    def reset(self) -> None:
+        """Forget the cached cursor (the store was wiped)."""
+        self._cursor = None
+        self._persisted = None
 
 
 class Scheduler:
