@@ -1,0 +1,794 @@
+"""Port for Step Functions: machines, versions, aliases, executions, history, timers, tasks.
+
+A STANDARD execution's interpreter state lives in ``sfn_executions.state`` (JSON, carrying the
+interpreter's own schema version); each transition writes its history events, the new state,
+its timers and its task rows in the transaction the driver opens. Definitions are stored once
+per distinct text (``sfn_definitions``) and referenced by hash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from headwater.store.schema import Migration, create_tables, metadata, register
+
+__all__ = [
+    "ActivityRow",
+    "AliasRow",
+    "ExecutionRow",
+    "MachineRow",
+    "StatesStore",
+    "TaskPhase",
+    "TaskRow",
+    "VersionRow",
+]
+
+definitions = sa.Table(
+    "sfn_definitions",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
+machines = sa.Table(
+    "sfn_state_machines",
+    metadata,
+    sa.Column("arn", sa.String(512), primary_key=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("definition_hash", sa.String(64), nullable=False),
+    sa.Column("role_arn", sa.String(512), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.Column("revision_id", sa.String(64), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("config", sa.Text, nullable=False),  # logging / tracing / encryption, JSON
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("next_version", sa.Integer, nullable=False),
+)
+versions = sa.Table(
+    "sfn_versions",
+    metadata,
+    sa.Column("arn", sa.String(600), primary_key=True),
+    sa.Column("machine_arn", sa.String(512), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition_hash", sa.String(64), nullable=False),
+    sa.Column("role_arn", sa.String(512), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("revision_id", sa.String(64), nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+)
+aliases = sa.Table(
+    "sfn_aliases",
+    metadata,
+    sa.Column("arn", sa.String(600), primary_key=True),
+    sa.Column("machine_arn", sa.String(512), nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("routing", sa.Text, nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+)
+executions = sa.Table(
+    "sfn_executions",
+    metadata,
+    sa.Column("arn", sa.String(700), primary_key=True),
+    sa.Column("machine_arn", sa.String(512), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("input", sa.Text, nullable=False),
+    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("cause", sa.Text, nullable=True),
+    sa.Column("started", sa.Float, nullable=False),
+    sa.Column("stopped", sa.Float, nullable=True),
+    sa.Column("definition_hash", sa.String(64), nullable=False),
+    sa.Column("role_arn", sa.String(512), nullable=False),
+    sa.Column("meta", sa.Text, nullable=False),  # version/alias ARNs, test case, parent...
+    sa.Column("redrive_count", sa.Integer, nullable=False),
+    sa.Column("redrive_date", sa.Float, nullable=True),
+    sa.Column("state", sa.Text, nullable=True),
+    sa.Index("ix_sfn_executions_machine", "machine_arn", "started"),
+)
+history = sa.Table(
+    "sfn_history",
+    metadata,
+    sa.Column("execution_arn", sa.String(700), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+timers = sa.Table(
+    "sfn_timers",
+    metadata,
+    sa.Column("execution_arn", sa.String(700), primary_key=True),
+    sa.Column("timer_id", sa.String(64), primary_key=True),
+    sa.Column("deadline", sa.Float, nullable=False),
+)
+tasks = sa.Table(
+    "sfn_tasks",
+    metadata,
+    sa.Column("token", sa.String(128), primary_key=True),
+    sa.Column("execution_arn", sa.String(700), nullable=False, index=True),
+    sa.Column("resource", sa.String(2048), nullable=False),
+    sa.Column("state_name", sa.String(128), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False),
+    sa.Column("phase", sa.String(16), nullable=False, index=True),
+    sa.Column("activity_arn", sa.String(512), nullable=True, index=True),
+    sa.Column("submitted", sa.Text, nullable=True),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+activities = sa.Table(
+    "sfn_activities",
+    metadata,
+    sa.Column("arn", sa.String(512), primary_key=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),
+)
+map_runs = sa.Table(
+    "sfn_map_runs",
+    metadata,
+    sa.Column("arn", sa.String(800), primary_key=True),
+    sa.Column("execution_arn", sa.String(700), nullable=False, index=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+register(
+    Migration(
+        component="states",
+        version=1,
+        description="state machines, versions, aliases, executions, history, timers, tasks",
+        apply=create_tables(
+            definitions,
+            machines,
+            versions,
+            aliases,
+            executions,
+            history,
+            timers,
+            tasks,
+            activities,
+            map_runs,
+        ),
+    )
+)
+
+
+class TaskPhase:
+    """Where a task invocation is (``sfn_tasks.phase``)."""
+
+    SCHEDULED = "SCHEDULED"  # InvokeTask recorded, TaskStarted not yet
+    QUEUED = "QUEUED"  # an activity task waiting for GetActivityTask
+    STARTED = "STARTED"  # request in flight (or handed to an activity worker)
+    SUBMITTED = "SUBMITTED"  # .sync job submitted / .waitForTaskToken message sent
+    DONE = "DONE"  # the result arrived
+    CANCELLED = "CANCELLED"  # timed out, aborted or the execution ended
+
+    OPEN = (SCHEDULED, QUEUED, STARTED, SUBMITTED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MachineRow:
+    """A state machine (its current revision)."""
+
+    arn: str
+    region: str
+    name: str
+    type: str
+    definition_hash: str
+    role_arn: str
+    created: float
+    updated: float
+    revision_id: str
+    description: str | None
+    config: dict[str, Any]
+    tags: dict[str, str]
+    next_version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionRow:
+    """A published, immutable state machine version."""
+
+    arn: str
+    machine_arn: str
+    version: int
+    definition_hash: str
+    role_arn: str
+    description: str | None
+    created: float
+    revision_id: str
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AliasRow:
+    """An alias routing executions to one or two versions."""
+
+    arn: str
+    machine_arn: str
+    name: str
+    description: str | None
+    routing: list[dict[str, Any]]
+    created: float
+    updated: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionRow:
+    """An execution (without its interpreter state, see :meth:`StatesStore.execution_state`)."""
+
+    arn: str
+    machine_arn: str
+    name: str
+    type: str
+    status: str
+    input: str
+    output: str | None
+    error: str | None
+    cause: str | None
+    started: float
+    stopped: float | None
+    definition_hash: str
+    role_arn: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    redrive_count: int = 0
+    redrive_date: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRow:
+    """A task invocation of an execution (its token is ``$$.Task.Token``)."""
+
+    token: str
+    execution_arn: str
+    resource: str
+    state_name: str
+    attempt: int
+    parameters: Any
+    phase: str
+    activity_arn: str | None
+    submitted: Any
+    created: float
+    seq: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityRow:
+    """An activity."""
+
+    arn: str
+    region: str
+    name: str
+    created: float
+    config: dict[str, Any]
+    tags: dict[str, str]
+
+
+_EXECUTION_COLUMNS = [c for c in executions.c if c.name != "state"]
+
+
+def _machine(r: Any) -> MachineRow:
+    return MachineRow(
+        arn=r.arn,
+        region=r.region,
+        name=r.name,
+        type=r.type,
+        definition_hash=r.definition_hash,
+        role_arn=r.role_arn,
+        created=r.created,
+        updated=r.updated,
+        revision_id=r.revision_id,
+        description=r.description,
+        config=json.loads(r.config),
+        tags=json.loads(r.tags),
+        next_version=r.next_version,
+    )
+
+
+def _version(r: Any) -> VersionRow:
+    return VersionRow(
+        arn=r.arn,
+        machine_arn=r.machine_arn,
+        version=r.version,
+        definition_hash=r.definition_hash,
+        role_arn=r.role_arn,
+        description=r.description,
+        created=r.created,
+        revision_id=r.revision_id,
+        config=json.loads(r.config),
+    )
+
+
+def _alias(r: Any) -> AliasRow:
+    return AliasRow(
+        arn=r.arn,
+        machine_arn=r.machine_arn,
+        name=r.name,
+        description=r.description,
+        routing=json.loads(r.routing),
+        created=r.created,
+        updated=r.updated,
+    )
+
+
+def _execution(r: Any) -> ExecutionRow:
+    return ExecutionRow(
+        arn=r.arn,
+        machine_arn=r.machine_arn,
+        name=r.name,
+        type=r.type,
+        status=r.status,
+        input=r.input,
+        output=r.output,
+        error=r.error,
+        cause=r.cause,
+        started=r.started,
+        stopped=r.stopped,
+        definition_hash=r.definition_hash,
+        role_arn=r.role_arn,
+        meta=json.loads(r.meta),
+        redrive_count=r.redrive_count,
+        redrive_date=r.redrive_date,
+    )
+
+
+def _task(r: Any) -> TaskRow:
+    return TaskRow(
+        token=r.token,
+        execution_arn=r.execution_arn,
+        resource=r.resource,
+        state_name=r.state_name,
+        attempt=r.attempt,
+        parameters=json.loads(r.parameters),
+        phase=r.phase,
+        activity_arn=r.activity_arn,
+        submitted=json.loads(r.submitted) if r.submitted is not None else None,
+        created=r.created,
+        seq=r.seq,
+    )
+
+
+def _activity(r: Any) -> ActivityRow:
+    return ActivityRow(
+        arn=r.arn,
+        region=r.region,
+        name=r.name,
+        created=r.created,
+        config=json.loads(r.config),
+        tags=json.loads(r.tags),
+    )
+
+
+class StatesStore:
+    """Reads and writes Step Functions rows on a store connection."""
+
+    # -- definitions -----------------------------------------------------------------------
+    @staticmethod
+    def put_definition(conn: sa.Connection, digest: str, text: str) -> None:
+        """Keep a definition text under its hash (once)."""
+        found = conn.execute(
+            sa.select(definitions.c.hash).where(definitions.c.hash == digest)
+        ).first()
+        if found is None:
+            conn.execute(sa.insert(definitions).values(hash=digest, text=text))
+
+    @staticmethod
+    def definition(conn: sa.Connection, digest: str) -> str | None:
+        """Return a definition text by hash."""
+        value = conn.execute(
+            sa.select(definitions.c.text).where(definitions.c.hash == digest)
+        ).scalar()
+        return str(value) if value is not None else None
+
+    # -- state machines --------------------------------------------------------------------
+    @staticmethod
+    def get_machine(conn: sa.Connection, arn: str) -> MachineRow | None:
+        """Return a state machine."""
+        r = conn.execute(sa.select(machines).where(machines.c.arn == arn)).first()
+        return _machine(r) if r else None
+
+    @staticmethod
+    def list_machines(conn: sa.Connection, region: str) -> list[MachineRow]:
+        """Return a region's state machines, by name."""
+        q = sa.select(machines).where(machines.c.region == region).order_by(machines.c.name)
+        return [_machine(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def put_machine(conn: sa.Connection, m: MachineRow) -> None:
+        """Insert or replace a state machine."""
+        conn.execute(sa.delete(machines).where(machines.c.arn == m.arn))
+        conn.execute(
+            sa.insert(machines).values(
+                arn=m.arn,
+                region=m.region,
+                name=m.name,
+                type=m.type,
+                definition_hash=m.definition_hash,
+                role_arn=m.role_arn,
+                created=m.created,
+                updated=m.updated,
+                revision_id=m.revision_id,
+                description=m.description,
+                config=json.dumps(m.config),
+                tags=json.dumps(m.tags),
+                next_version=m.next_version,
+            )
+        )
+
+    @staticmethod
+    def delete_machine(conn: sa.Connection, arn: str) -> None:
+        """Delete a state machine with its versions and aliases (executions stay)."""
+        conn.execute(sa.delete(machines).where(machines.c.arn == arn))
+        conn.execute(sa.delete(versions).where(versions.c.machine_arn == arn))
+        conn.execute(sa.delete(aliases).where(aliases.c.machine_arn == arn))
+
+    # -- versions and aliases --------------------------------------------------------------
+    @staticmethod
+    def put_version(conn: sa.Connection, v: VersionRow) -> None:
+        """Insert a version."""
+        conn.execute(
+            sa.insert(versions).values(
+                arn=v.arn,
+                machine_arn=v.machine_arn,
+                version=v.version,
+                definition_hash=v.definition_hash,
+                role_arn=v.role_arn,
+                description=v.description,
+                created=v.created,
+                revision_id=v.revision_id,
+                config=json.dumps(v.config),
+            )
+        )
+
+    @staticmethod
+    def get_version(conn: sa.Connection, arn: str) -> VersionRow | None:
+        """Return a version."""
+        r = conn.execute(sa.select(versions).where(versions.c.arn == arn)).first()
+        return _version(r) if r else None
+
+    @staticmethod
+    def list_versions(conn: sa.Connection, machine_arn: str) -> list[VersionRow]:
+        """Return a machine's versions, newest first."""
+        q = (
+            sa.select(versions)
+            .where(versions.c.machine_arn == machine_arn)
+            .order_by(versions.c.version.desc())
+        )
+        return [_version(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def delete_version(conn: sa.Connection, arn: str) -> None:
+        """Delete a version."""
+        conn.execute(sa.delete(versions).where(versions.c.arn == arn))
+
+    @staticmethod
+    def put_alias(conn: sa.Connection, a: AliasRow) -> None:
+        """Insert or replace an alias."""
+        conn.execute(sa.delete(aliases).where(aliases.c.arn == a.arn))
+        conn.execute(
+            sa.insert(aliases).values(
+                arn=a.arn,
+                machine_arn=a.machine_arn,
+                name=a.name,
+                description=a.description,
+                routing=json.dumps(a.routing),
+                created=a.created,
+                updated=a.updated,
+            )
+        )
+
+    @staticmethod
+    def get_alias(conn: sa.Connection, arn: str) -> AliasRow | None:
+        """Return an alias."""
+        r = conn.execute(sa.select(aliases).where(aliases.c.arn == arn)).first()
+        return _alias(r) if r else None
+
+    @staticmethod
+    def list_aliases(conn: sa.Connection, machine_arn: str) -> list[AliasRow]:
+        """Return a machine's aliases, by name."""
+        q = sa.select(aliases).where(aliases.c.machine_arn == machine_arn).order_by(aliases.c.name)
+        return [_alias(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def delete_alias(conn: sa.Connection, arn: str) -> None:
+        """Delete an alias."""
+        conn.execute(sa.delete(aliases).where(aliases.c.arn == arn))
+
+    # -- executions ------------------------------------------------------------------------
+    @staticmethod
+    def insert_execution(conn: sa.Connection, e: ExecutionRow, state: str | None) -> None:
+        """Insert a new execution with its first interpreter state."""
+        conn.execute(
+            sa.insert(executions).values(
+                arn=e.arn,
+                machine_arn=e.machine_arn,
+                name=e.name,
+                type=e.type,
+                status=e.status,
+                input=e.input,
+                output=e.output,
+                error=e.error,
+                cause=e.cause,
+                started=e.started,
+                stopped=e.stopped,
+                definition_hash=e.definition_hash,
+                role_arn=e.role_arn,
+                meta=json.dumps(e.meta),
+                redrive_count=e.redrive_count,
+                redrive_date=e.redrive_date,
+                state=state,
+            )
+        )
+
+    @staticmethod
+    def get_execution(conn: sa.Connection, arn: str) -> ExecutionRow | None:
+        """Return an execution (without its interpreter state)."""
+        r = conn.execute(sa.select(*_EXECUTION_COLUMNS).where(executions.c.arn == arn)).first()
+        return _execution(r) if r else None
+
+    @staticmethod
+    def execution_state(conn: sa.Connection, arn: str) -> str | None:
+        """Return an execution's interpreter state (JSON text)."""
+        value = conn.execute(sa.select(executions.c.state).where(executions.c.arn == arn)).scalar()
+        return str(value) if value is not None else None
+
+    @staticmethod
+    def update_execution(conn: sa.Connection, arn: str, **values: Any) -> None:
+        """Update columns of an execution (``state``, ``status``, ``output``...)."""
+        if "meta" in values and not isinstance(values["meta"], str):
+            values["meta"] = json.dumps(values["meta"])
+        conn.execute(sa.update(executions).where(executions.c.arn == arn).values(**values))
+
+    @staticmethod
+    def list_executions(
+        conn: sa.Connection,
+        machine_arn: str | None = None,
+        *,
+        status: str | None = None,
+        version_or_alias: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[ExecutionRow]:
+        """Return executions, newest first."""
+        q = sa.select(*_EXECUTION_COLUMNS).order_by(
+            executions.c.started.desc(), executions.c.arn.desc()
+        )
+        if machine_arn is not None:
+            q = q.where(executions.c.machine_arn == machine_arn)
+        if status is not None:
+            q = q.where(executions.c.status == status)
+        if version_or_alias is not None:
+            q = q.where(executions.c.meta.contains(json.dumps(version_or_alias)))
+        q = q.offset(offset).limit(limit)
+        return [_execution(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def running_executions(conn: sa.Connection) -> list[tuple[ExecutionRow, str]]:
+        """Return every RUNNING execution with its interpreter state (for resuming)."""
+        q = sa.select(*_EXECUTION_COLUMNS, executions.c.state).where(
+            executions.c.status == "RUNNING"
+        )
+        return [(_execution(r), r.state) for r in conn.execute(q) if r.state is not None]
+
+    @staticmethod
+    def count_running(conn: sa.Connection, machine_arn: str) -> int:
+        """Return how many executions of a machine are running."""
+        value = conn.execute(
+            sa.select(sa.func.count()).where(
+                (executions.c.machine_arn == machine_arn) & (executions.c.status == "RUNNING")
+            )
+        ).scalar()
+        return int(value or 0)
+
+    # -- history ---------------------------------------------------------------------------
+    @staticmethod
+    def add_history(conn: sa.Connection, arn: str, events: list[dict[str, Any]]) -> None:
+        """Append history events (AWS-shaped dicts with ``id``)."""
+        if not events:
+            return
+        conn.execute(
+            sa.insert(history),
+            [{"execution_arn": arn, "id": e["id"], "body": json.dumps(e)} for e in events],
+        )
+
+    @staticmethod
+    def history(
+        conn: sa.Connection,
+        arn: str,
+        *,
+        reverse: bool = False,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return history events in id order (or reversed), after/before event ``after``."""
+        q = sa.select(history.c.body).where(history.c.execution_arn == arn)
+        if after is not None:
+            q = q.where(history.c.id < after if reverse else history.c.id > after)
+        q = q.order_by(history.c.id.desc() if reverse else history.c.id)
+        if limit is not None:
+            q = q.limit(limit)
+        return [json.loads(r[0]) for r in conn.execute(q)]
+
+    # -- timers ----------------------------------------------------------------------------
+    @staticmethod
+    def add_timers(conn: sa.Connection, arn: str, items: list[tuple[str, float]]) -> None:
+        """Record pending timers (id, deadline)."""
+        if items:
+            conn.execute(
+                sa.insert(timers),
+                [{"execution_arn": arn, "timer_id": t, "deadline": d} for t, d in items],
+            )
+
+    @staticmethod
+    def delete_timers(conn: sa.Connection, arn: str, ids: list[str] | None = None) -> None:
+        """Forget timers (every timer of the execution when ``ids`` is None)."""
+        q = sa.delete(timers).where(timers.c.execution_arn == arn)
+        if ids is not None:
+            if not ids:
+                return
+            q = q.where(timers.c.timer_id.in_(ids))
+        conn.execute(q)
+
+    @staticmethod
+    def timers_of(conn: sa.Connection, arn: str) -> list[tuple[str, float]]:
+        """Return an execution's pending timers."""
+        q = sa.select(timers.c.timer_id, timers.c.deadline).where(timers.c.execution_arn == arn)
+        return [(r[0], float(r[1])) for r in conn.execute(q)]
+
+    # -- tasks -----------------------------------------------------------------------------
+    @staticmethod
+    def add_tasks(conn: sa.Connection, rows: list[TaskRow]) -> None:
+        """Record task invocations."""
+        if not rows:
+            return
+        conn.execute(
+            sa.insert(tasks),
+            [
+                {
+                    "token": t.token,
+                    "execution_arn": t.execution_arn,
+                    "resource": t.resource,
+                    "state_name": t.state_name,
+                    "attempt": t.attempt,
+                    "parameters": json.dumps(t.parameters),
+                    "phase": t.phase,
+                    "activity_arn": t.activity_arn,
+                    "submitted": None,
+                    "created": t.created,
+                    "seq": t.seq,
+                }
+                for t in rows
+            ],
+        )
+
+    @staticmethod
+    def set_task_phase(
+        conn: sa.Connection, token: str, phase: str, *, submitted: Any = None, only_open: bool = True
+    ) -> None:
+        """Move a task to ``phase`` (keeping what it submitted, for .sync resumption)."""
+        values: dict[str, Any] = {"phase": phase}
+        if submitted is not None:
+            values["submitted"] = json.dumps(submitted)
+        q = sa.update(tasks).where(tasks.c.token == token)
+        if only_open:
+            q = q.where(tasks.c.phase.in_(TaskPhase.OPEN))
+        conn.execute(q.values(**values))
+
+    @staticmethod
+    def close_tasks(conn: sa.Connection, arn: str) -> None:
+        """Cancel every open task of an ended execution."""
+        conn.execute(
+            sa.update(tasks)
+            .where((tasks.c.execution_arn == arn) & (tasks.c.phase.in_(TaskPhase.OPEN)))
+            .values(phase=TaskPhase.CANCELLED)
+        )
+
+    @staticmethod
+    def get_task(conn: sa.Connection, token: str) -> TaskRow | None:
+        """Return a task by token."""
+        r = conn.execute(sa.select(tasks).where(tasks.c.token == token)).first()
+        return _task(r) if r else None
+
+    @staticmethod
+    def open_tasks(conn: sa.Connection, arn: str) -> list[TaskRow]:
+        """Return an execution's tasks still waiting for a result."""
+        q = (
+            sa.select(tasks)
+            .where((tasks.c.execution_arn == arn) & (tasks.c.phase.in_(TaskPhase.OPEN)))
+            .order_by(tasks.c.seq)
+        )
+        return [_task(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def claim_activity_task(conn: sa.Connection, activity_arn: str) -> TaskRow | None:
+        """Take the oldest queued task of an activity (moves it to STARTED)."""
+        r = conn.execute(
+            sa.select(tasks)
+            .where((tasks.c.activity_arn == activity_arn) & (tasks.c.phase == TaskPhase.QUEUED))
+            .order_by(tasks.c.created, tasks.c.seq)
+            .limit(1)
+        ).first()
+        if r is None:
+            return None
+        conn.execute(
+            sa.update(tasks).where(tasks.c.token == r.token).values(phase=TaskPhase.STARTED)
+        )
+        return _task(r)
+
+    # -- activities ------------------------------------------------------------------------
+    @staticmethod
+    def put_activity(conn: sa.Connection, a: ActivityRow) -> None:
+        """Insert an activity."""
+        conn.execute(
+            sa.insert(activities).values(
+                arn=a.arn,
+                region=a.region,
+                name=a.name,
+                created=a.created,
+                config=json.dumps(a.config),
+                tags=json.dumps(a.tags),
+            )
+        )
+
+    @staticmethod
+    def get_activity(conn: sa.Connection, arn: str) -> ActivityRow | None:
+        """Return an activity."""
+        r = conn.execute(sa.select(activities).where(activities.c.arn == arn)).first()
+        return _activity(r) if r else None
+
+    @staticmethod
+    def list_activities(conn: sa.Connection, region: str) -> list[ActivityRow]:
+        """Return a region's activities, by name."""
+        q = sa.select(activities).where(activities.c.region == region).order_by(activities.c.name)
+        return [_activity(r) for r in conn.execute(q)]
+
+    @staticmethod
+    def delete_activity(conn: sa.Connection, arn: str) -> None:
+        """Delete an activity."""
+        conn.execute(sa.delete(activities).where(activities.c.arn == arn))
+
+    @staticmethod
+    def set_tags(conn: sa.Connection, arn: str, tags_: dict[str, str]) -> bool:
+        """Replace the tags of a machine or activity; return whether it exists."""
+        for table in (machines, activities):
+            res = conn.execute(
+                sa.update(table).where(table.c.arn == arn).values(tags=json.dumps(tags_))
+            )
+            if res.rowcount:
+                return True
+        return False
+
+    # -- map runs --------------------------------------------------------------------------
+    @staticmethod
+    def put_map_run(conn: sa.Connection, arn: str, execution_arn: str, body: dict[str, Any]) -> None:
+        """Insert or update a Map Run record (members of ``body`` replace the stored ones)."""
+        old = conn.execute(sa.select(map_runs.c.body).where(map_runs.c.arn == arn)).scalar()
+        if old:
+            body = {**json.loads(old), **body}
+            conn.execute(sa.delete(map_runs).where(map_runs.c.arn == arn))
+        conn.execute(
+            sa.insert(map_runs).values(arn=arn, execution_arn=execution_arn, body=json.dumps(body))
+        )
+
+    @staticmethod
+    def get_map_run(conn: sa.Connection, arn: str) -> dict[str, Any] | None:
+        """Return a Map Run record."""
+        value = conn.execute(sa.select(map_runs.c.body).where(map_runs.c.arn == arn)).scalar()
+        return json.loads(value) if value else None
+
+    @staticmethod
+    def list_map_runs(conn: sa.Connection, execution_arn: str) -> list[dict[str, Any]]:
+        """Return an execution's Map Runs."""
+        q = sa.select(map_runs.c.body).where(map_runs.c.execution_arn == execution_arn)
+        return [json.loads(r[0]) for r in conn.execute(q)]
