@@ -17,6 +17,7 @@ def service_classes() -> list[type[Service]]:
     from headwater.services.logs import LogsService
     from headwater.services.s3 import S3Service
     from headwater.services.sns import SnsService
+    from headwater.services.stepfunctions import StepFunctionsService
 
     return [
         S3Service,
@@ -27,4 +28,5 @@ def service_classes() -> list[type[Service]]:
         LogsService,
         LambdaService,
         SnsService,
+        StepFunctionsService,
     ]

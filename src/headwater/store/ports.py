@@ -10,6 +10,7 @@ from headwater.store import (  # noqa: F401  (importing a port registers its tab
     outbox,
     s3,
     sns,
+    states,
 )
 
 __all__ = ["cloudtrail", "events", "iam", "outbox"]

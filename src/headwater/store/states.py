@@ -674,7 +674,12 @@ class StatesStore:
 
     @staticmethod
     def set_task_phase(
-        conn: sa.Connection, token: str, phase: str, *, submitted: Any = None, only_open: bool = True
+        conn: sa.Connection,
+        token: str,
+        phase: str,
+        *,
+        submitted: Any = None,
+        only_open: bool = True,
     ) -> None:
         """Move a task to ``phase`` (keeping what it submitted, for .sync resumption)."""
         values: dict[str, Any] = {"phase": phase}
@@ -771,7 +776,9 @@ class StatesStore:
 
     # -- map runs --------------------------------------------------------------------------
     @staticmethod
-    def put_map_run(conn: sa.Connection, arn: str, execution_arn: str, body: dict[str, Any]) -> None:
+    def put_map_run(
+        conn: sa.Connection, arn: str, execution_arn: str, body: dict[str, Any]
+    ) -> None:
         """Insert or update a Map Run record (members of ``body`` replace the stored ones)."""
         old = conn.execute(sa.select(map_runs.c.body).where(map_runs.c.arn == arn)).scalar()
         if old:

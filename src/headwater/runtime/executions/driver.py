@@ -59,7 +59,7 @@ class Run:
     durable: bool
     meta: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] | None = None
-    queue: deque[asl.Event] = field(default_factory=deque)
+    queue: deque[tuple[asl.Event, threading.Event | None]] = field(default_factory=deque)
     busy: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     generation: int = 0
@@ -224,15 +224,18 @@ class ExecutionDriver:
         self.handler.invoke(run, cmd, task.phase, task.submitted)
 
     # -- events ----------------------------------------------------------------------------
-    def submit(self, arn: str, event: asl.Event) -> bool:
-        """Queue ``event`` for execution ``arn``; False when it is not running here."""
+    def submit(self, arn: str, event: asl.Event, *, notify: threading.Event | None = None) -> bool:
+        """Queue ``event`` for execution ``arn``; False when it is not running here.
+
+        ``notify`` is set once the event's transition is committed (or the event was ignored).
+        """
         with self._lock:
             if self._stopped:
                 return False
             run = self._runs.get(arn)
             if run is None:
                 return False
-            run.queue.append(event)
+            run.queue.append((event, notify))
             if run.busy:
                 return True
             run.busy = True
@@ -252,41 +255,52 @@ class ExecutionDriver:
                 if gone or not run.queue or run.status != "RUNNING":
                     run.busy = False
                     if gone or run.status != "RUNNING":
+                        _notify_all(run.queue)
                         run.queue.clear()
                     return
-                events = list(run.queue)
+                queued = list(run.queue)
                 run.queue.clear()
-            batch: list[tuple[asl.Event | None, asl.Step]] = []
-            for event in events:
-                if run.status != "RUNNING":
-                    break
-                try:
-                    step = asl.advance(run.machine, run.state, event, in_place=True)
-                except asl.InterpreterError as exc:
-                    log.debug("%s: event %s ignored: %s", run.arn, type(event).__name__, exc)
-                    continue
-                except Exception:
-                    log.exception("%s: the interpreter failed on %s", run.arn, event)
-                    self._drop(run)
-                    return
-                run.state = step.state
-                batch.append((event, step))
-            if not batch:
-                continue
             try:
-                if run.durable:
-                    with self.store.transaction() as conn:
-                        if run.generation != self._generation:
-                            return
-                        self._write(conn, run, batch)
-                elif run.history is not None:
-                    for _, step in batch:
-                        run.history.extend(step.history_events)
-            except Exception:
-                log.exception("%s: cannot record a transition; it resumes on restart", run.arn)
-                self._drop(run)
+                alive = self._apply(run, [event for event, _ in queued])
+            finally:
+                _notify_all(queued)
+            if not alive:
                 return
-            self._perform(run, batch)
+
+    def _apply(self, run: Run, events: list[asl.Event]) -> bool:
+        """Advance through ``events``, record them in one transaction, carry them out."""
+        batch: list[tuple[asl.Event | None, asl.Step]] = []
+        for event in events:
+            if run.status != "RUNNING":
+                break
+            try:
+                step = asl.advance(run.machine, run.state, event, in_place=True)
+            except asl.InterpreterError as exc:
+                log.debug("%s: event %s ignored: %s", run.arn, type(event).__name__, exc)
+                continue
+            except Exception:
+                log.exception("%s: the interpreter failed on %s", run.arn, event)
+                self._drop(run)
+                return False
+            run.state = step.state
+            batch.append((event, step))
+        if not batch:
+            return True
+        try:
+            if run.durable:
+                with self.store.transaction() as conn:
+                    if run.generation != self._generation:
+                        return False
+                    self._write(conn, run, batch)
+            elif run.history is not None:
+                for _, step in batch:
+                    run.history.extend(step.history_events)
+        except Exception:
+            log.exception("%s: cannot record a transition; it resumes on restart", run.arn)
+            self._drop(run)
+            return False
+        self._perform(run, batch)
+        return True
 
     def _drop(self, run: Run) -> None:
         with self._lock:
@@ -401,6 +415,12 @@ class ExecutionDriver:
                 handler.finished(run)
             except Exception:
                 log.exception("%s: end-of-execution hook failed", run.arn)
+
+
+def _notify_all(queued: Any) -> None:
+    for _, notify in queued:
+        if notify is not None:
+            notify.set()
 
 
 def _end_time(history: list[dict[str, Any]], now: float) -> float:

@@ -146,7 +146,9 @@ class StepFunctionsCore(Service):
             raise ServiceError("InternalFailure", f"definition {digest} is missing", status=500)
         return self.compile(text, machine_type)
 
-    def _load_run(self, row: ExecutionRow, _state: str) -> tuple[asl.CompiledMachine, dict[str, Any]]:
+    def _load_run(
+        self, row: ExecutionRow, _state: str
+    ) -> tuple[asl.CompiledMachine, dict[str, Any]]:
         with self.env.store.read() as conn:
             machine = self.compiled(conn, row.definition_hash, row.type)
         return machine, dict(row.meta)
@@ -334,7 +336,10 @@ def express_description(run: Run) -> dict[str, Any]:
         out["error"] = outcome["error"]
     if outcome["cause"] is not None:
         out["cause"] = outcome["cause"]
-    for key, member in (("versionArn", "stateMachineVersionArn"), ("aliasArn", "stateMachineAliasArn")):
+    for key, member in (
+        ("versionArn", "stateMachineVersionArn"),
+        ("aliasArn", "stateMachineAliasArn"),
+    ):
         if meta.get(key):
             out[member] = meta[key]
     return out

@@ -89,16 +89,12 @@ def task_missing() -> ServiceError:
 
 def task_timed_out() -> ServiceError:
     """TaskTimedOut: the task ended (timed out, aborted, its execution stopped)."""
-    return ServiceError(
-        "TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'"
-    )
+    return ServiceError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
 
 
 def already_exists(arn: str) -> ServiceError:
     """StateMachineAlreadyExists."""
-    return ServiceError(
-        "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
-    )
+    return ServiceError("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
 
 
 def execution_exists(arn: str) -> ServiceError:

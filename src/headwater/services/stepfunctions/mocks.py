@@ -68,7 +68,9 @@ class MockConfig:
         for name, spec in (doc.get("MockedResponses") or {}).items():
             if not isinstance(spec, dict) or not spec:
                 raise MockConfigError(f"MockedResponses.{name} must map attempts to responses")
-            entries = [(*_range(name, key), _outcome(name, key, value)) for key, value in spec.items()]
+            entries = [
+                (*_range(name, key), _outcome(name, key, value)) for key, value in spec.items()
+            ]
             responses[name] = tuple(sorted(entries, key=lambda e: e[0]))
         for machine, by_case in cases.items():
             for case, states in by_case.items():

@@ -10,6 +10,7 @@ GetActivityTask.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -37,7 +38,7 @@ from headwater.services.stepfunctions.integrations.calls import call_operation, 
 from headwater.store.states import TaskPhase
 
 if TYPE_CHECKING:
-    from headwater.services.stepfunctions.service import StepFunctionsService
+    from headwater.services.stepfunctions.core import StepFunctionsCore
 
 __all__ = ["TaskRunner", "is_activity"]
 
@@ -53,7 +54,7 @@ def is_activity(resource: str) -> bool:
 class TaskRunner:
     """Runs task invocations on its own thread pool (Lambda calls may take minutes)."""
 
-    def __init__(self, service: StepFunctionsService, workers: int = 32) -> None:
+    def __init__(self, service: StepFunctionsCore, workers: int = 32) -> None:
         self.service = service
         self.env = service.env
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-task")
@@ -79,10 +80,9 @@ class TaskRunner:
         if is_activity(cmd.resource):
             self.service.activity_task_queued(run, cmd)
             return
-        try:
+        # Shutting down: the task is re-invoked when the server comes back.
+        with contextlib.suppress(RuntimeError):
             self.pool.submit(self._run_task, run, cmd, phase, submitted)
-        except RuntimeError:
-            pass  # shutting down: the task is re-invoked when the server comes back
 
     def cancel(self, run: Run, token: str) -> None:
         """Stop watching a .sync job whose result is no longer wanted."""
@@ -93,17 +93,13 @@ class TaskRunner:
 
     def read_items(self, run: Run, cmd: asl.ReadItems) -> None:
         """A distributed Map's ItemReader: S3 GetObject or ListObjectsV2."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.pool.submit(self._read_items, run, cmd)
-        except RuntimeError:
-            pass
 
     def write_results(self, run: Run, cmd: asl.WriteResults) -> None:
         """A distributed Map's ResultWriter: manifest and results into S3."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.pool.submit(self._write_results, run, cmd)
-        except RuntimeError:
-            pass
 
     def finished(self, run: Run) -> None:
         """The execution ended: tell whoever waits for it."""
@@ -168,17 +164,23 @@ class TaskRunner:
                     outcome = integration(ictx, call)
                 except Exception as exc:  # a bug in an integration: fail the task, say why
                     log.exception("%s: task %s crashed", run.arn, call.resource)
-                    outcome = Failed(error="States.TaskFailed", cause=f"{type(exc).__name__}: {exc}")
+                    outcome = Failed(
+                        error="States.TaskFailed", cause=f"{type(exc).__name__}: {exc}"
+                    )
         self._deliver(run, ictx, call, outcome)
 
-    def _deliver(self, run: Run, ictx: IntegrationContext, call: TaskCall, outcome: Outcome) -> None:
+    def _deliver(
+        self, run: Run, ictx: IntegrationContext, call: TaskCall, outcome: Outcome
+    ) -> None:
         now = self._now()
         if isinstance(outcome, Succeeded):
             self._submit(run, asl.TaskSucceeded(token=call.token, output=outcome.output, time=now))
         elif isinstance(outcome, Failed):
             self._submit(
                 run,
-                asl.TaskFailed(token=call.token, error=outcome.error, cause=outcome.cause, time=now),
+                asl.TaskFailed(
+                    token=call.token, error=outcome.error, cause=outcome.cause, time=now
+                ),
             )
         else:
             self._submit(run, asl.TaskSubmitted(token=call.token, output=outcome.output, time=now))
@@ -267,7 +269,10 @@ class TaskRunner:
         try:
             results_key = f"{prefix}SUCCEEDED_0.json"
             call_operation(
-                ictx, "s3", "PutObject", {"Bucket": bucket, "Key": results_key, "Body": dumps(cmd.results)}
+                ictx,
+                "s3",
+                "PutObject",
+                {"Bucket": bucket, "Key": results_key, "Body": dumps(cmd.results)},
             )
             manifest = {
                 "DestinationBucket": bucket,

@@ -44,7 +44,9 @@ def decode_token(token: str | None) -> dict[str, Any]:
     return value
 
 
-def page(items: list[Any], params: dict[str, Any], default: int = 100) -> tuple[list[Any], str | None]:
+def page(
+    items: list[Any], params: dict[str, Any], default: int = 100
+) -> tuple[list[Any], str | None]:
     """Slice ``items`` by maxResults / nextToken (offset tokens)."""
     start = int(decode_token(params.get("nextToken")).get("o", 0))
     size = int(params.get("maxResults") or default) or default
@@ -53,9 +55,7 @@ def page(items: list[Any], params: dict[str, Any], default: int = 100) -> tuple[
     return chunk, token
 
 
-def history_page(
-    events: list[dict[str, Any]], include_data: bool
-) -> list[dict[str, Any]]:
+def history_page(events: list[dict[str, Any]], include_data: bool) -> list[dict[str, Any]]:
     """History events as GetExecutionHistory returns them."""
     if include_data:
         return events
@@ -84,5 +84,5 @@ def tags_in(tags: list[dict[str, str]] | None) -> dict[str, str]:
 
 
 def tags_out(tags: dict[str, str]) -> list[dict[str, str]]:
-    """dict -> TagList."""
+    """Dict -> TagList."""
     return [{"key": k, "value": v} for k, v in tags.items()]

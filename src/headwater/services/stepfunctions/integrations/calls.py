@@ -142,7 +142,7 @@ def _to_model(shape: Shape | None, value: Any) -> Any:
         lookup = {name.lower(): name for name in shape.members}
         out: dict[str, Any] = {}
         for key, item in value.items():
-            name = lookup.get(key.lower(), key)
+            name = lookup.get(str(key).lower(), str(key))
             out[name] = _to_model(shape.members.get(name), item)
         return out
     if kind == "list" and isinstance(value, list):
@@ -213,11 +213,12 @@ def call_operation(
     if registry is None or registry.get(service) is None or op is None:
         raise ServiceError(
             "UnknownOperationException",
-            f"Headwater cannot call {service}:{action}: the service or operation is not "
-            f"available",
+            f"Headwater cannot call {service}:{action}: the service or operation is not available",
         )
     params = _to_model(op.input_shape, parameters if isinstance(parameters, dict) else {})
-    missing = [m for m in (op.input_shape.required_members if op.input_shape else []) if m not in params]
+    missing = [
+        m for m in (op.input_shape.required_members if op.input_shape else []) if m not in params
+    ]
     if missing:
         raise ServiceError(
             "ValidationException",
@@ -242,11 +243,11 @@ def call_operation(
 
 
 def operation_name(service: str, action: str) -> str:
-    """botocore's operation name for an integration action (``listObjectsV2`` -> ListObjectsV2)."""
+    """Botocore's operation name for an integration action (``listObjectsV2`` -> ListObjectsV2)."""
     op = _operation(service, action)
     return op.name if op is not None else action[:1].upper() + action[1:]
 
 
 def snake(name: str) -> str:
-    """botocore's method name of an operation."""
-    return xform_name(name)
+    """Botocore's method name of an operation."""
+    return str(xform_name(name))

@@ -25,9 +25,7 @@ __all__ = ["invoke_function", "lambda_invoke", "legacy_function"]
 _PASSED = ("InvocationType", "Qualifier", "ClientContext", "LogType")
 
 
-def invoke_function(
-    ictx: IntegrationContext, params: dict[str, Any]
-) -> tuple[dict[str, Any], str]:
+def invoke_function(ictx: IntegrationContext, params: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Call Lambda's Invoke in-process; return (response, request id)."""
     registry = ictx.env.registry
     if registry is None or registry.get("lambda") is None:

@@ -106,7 +106,7 @@ class Failed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Submitted:
-    """The request of a ``.sync`` / ``.waitForTaskToken`` task was made; ``output`` is its answer."""
+    """A ``.sync`` / ``.waitForTaskToken`` request was made; ``output`` is its answer."""
 
     output: Any
 

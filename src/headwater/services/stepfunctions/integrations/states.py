@@ -27,7 +27,7 @@ __all__ = ["child_result", "start_execution", "watch_execution"]
 
 
 def _millis(epoch: float | None) -> int | None:
-    return None if epoch is None else int(round(epoch * 1000))
+    return None if epoch is None else round(epoch * 1000)
 
 
 def start_execution(ictx: IntegrationContext, call: TaskCall) -> Outcome:
@@ -56,7 +56,7 @@ def start_execution(ictx: IntegrationContext, call: TaskCall) -> Outcome:
                 "1 validation error detected: Value null at 'stateMachineArn' failed to "
                 "satisfy constraint: Member must not be null",
             )
-        out = ictx.service.start_execution(ctx, params, parent_token=call.token)
+        out = ictx.service.start_execution(ctx, params)
     except ServiceError as err:
         return optimized_failure("StepFunctions", "AWSStepFunctions", err, ctx.request_id)
     result: dict[str, Any] = {"ExecutionArn": out["executionArn"]}
