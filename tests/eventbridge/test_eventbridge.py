@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from headwater.runtime.clock import VirtualClock
+from headwater.services.events import TargetError, register_target
 from tests.conftest import eventually
 
 S4_PATTERN = {
@@ -235,6 +236,13 @@ def test_input_transformer_is_applied(client: Any, endpoint: str) -> None:
     assert json.loads(done[0]["input"]) == {"what": "order", "count": 3, "rule": "shaped"}
 
 
+def _always_unavailable(_events: Any, _delivery: Any) -> dict[str, Any]:
+    raise TargetError("ServiceUnavailable", "the flaky test target is down", retryable=True)
+
+
+register_target("headwater-test", _always_unavailable)
+
+
 def test_failed_delivery_is_retried_then_kept_as_a_dead_letter(
     client: Any, endpoint: str, clock: VirtualClock
 ) -> None:
@@ -244,9 +252,9 @@ def test_failed_delivery_is_retried_then_kept_as_a_dead_letter(
         Rule="to-nowhere",
         Targets=[
             {
-                "Id": "sfn",
+                "Id": "flaky",
                 "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600},
-                "Arn": "arn:aws:states:us-east-1:000000000000:stateMachine:not-running",
+                "Arn": "arn:aws:headwater-test:us-east-1:000000000000:thing/flaky",
             }
         ],
     )
@@ -259,7 +267,20 @@ def test_failed_delivery_is_retried_then_kept_as_a_dead_letter(
             break
     dead = eventually(lambda: _deliveries(endpoint, "FAILED"))
     assert dead[0]["attempts"] == 3
-    assert "stepfunctions" in dead[0]["lastError"]
+    assert "flaky test target is down" in dead[0]["lastError"]
+
+
+def test_a_target_that_does_not_exist_is_a_dead_letter_at_once(client: Any, endpoint: str) -> None:
+    events = client("events")
+    events.put_rule(Name="to-missing", EventPattern='{"source": ["my.app"]}')
+    events.put_targets(
+        Rule="to-missing",
+        Targets=[{"Id": "bus", "Arn": "arn:aws:events:us-east-1:000000000000:event-bus/nope"}],
+    )
+    events.put_events(Entries=[{"Source": "my.app", "DetailType": "x", "Detail": "{}"}])
+    dead = eventually(lambda: _deliveries(endpoint, "FAILED"))
+    assert dead[0]["attempts"] == 1
+    assert "ResourceNotFoundException" in dead[0]["lastError"]
 
 
 def test_schedule_fires_on_the_virtual_clock(

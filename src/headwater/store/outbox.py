@@ -17,7 +17,16 @@ import sqlalchemy as sa
 
 from headwater.store.schema import Migration, create_tables, metadata, register
 
-__all__ = ["OutboxRecord", "advance", "append", "cursor", "listen", "read_after", "unlisten"]
+__all__ = [
+    "OutboxRecord",
+    "advance",
+    "append",
+    "cursor",
+    "last_id",
+    "listen",
+    "read_after",
+    "unlisten",
+]
 
 SCHEMA_VERSION = 1
 
@@ -109,6 +118,11 @@ def read_after(
         OutboxRecord(id=r.id, topic=r.topic, created_at=r.created_at, payload=json.loads(r.payload))
         for r in conn.execute(query)
     ]
+
+
+def last_id(conn: sa.Connection) -> int:
+    """Return the id of the newest record (0 if there is none)."""
+    return int(conn.execute(sa.select(sa.func.max(outbox.c.id))).scalar() or 0)
 
 
 def cursor(conn: sa.Connection, consumer: str) -> int:

@@ -78,8 +78,11 @@ class S3Bridge:
             return configs[bucket]
 
         with env.store.read() as conn:
-            if self._cursor is None:
-                self._cursor = outbox.cursor(conn, CONSUMER)
+            stored = outbox.cursor(conn, CONSUMER)
+            if self._cursor is None or self._cursor > outbox.last_id(conn):
+                # first run, or the outbox was wiped (reset): trust the stored cursor
+                self._cursor = stored
+                self._persisted = stored
             records = outbox.read_after(conn, self._cursor, topics=("s3",), limit=limit)
         if not records:
             self._persist_cursor(force=False)
