@@ -165,11 +165,12 @@ def from_wire(shape: Shape | None, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, OpenFile):
+        opened = value
         try:
-            value.handle.seek(value.offset)
-            value = value.handle.read(value.length)
+            opened.handle.seek(opened.offset)
+            value = opened.handle.read(opened.length)
         finally:
-            value.close()
+            opened.close()
     elif hasattr(value, "read_bytes") and callable(value.read_bytes):
         value = value.read_bytes()
     kind = shape.type_name if shape is not None else None
