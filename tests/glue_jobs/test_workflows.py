@@ -248,9 +248,10 @@ import sys, boto3
 from awsglue.utils import getResolvedOptions
 args = getResolvedOptions(sys.argv, ["WORKFLOW_NAME", "WORKFLOW_RUN_ID"])
 glue = boto3.client("glue")
-props = glue.get_workflow_run_properties(Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"])["RunProperties"]
+run = {"Name": args["WORKFLOW_NAME"], "RunId": args["WORKFLOW_RUN_ID"]}
+props = glue.get_workflow_run_properties(**run)["RunProperties"]
 props["seen"] = props["color"]
-glue.put_workflow_run_properties(Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"], RunProperties=props)
+glue.put_workflow_run_properties(RunProperties=props, **run)
 """
     make_job("props", script, command="pythonshell")
     glue.create_workflow(Name="pw", DefaultRunProperties={"color": "blue", "size": "s"})
