@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import textwrap
 import time
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -83,3 +86,24 @@ def finish(sfn: Any, clock: VirtualClock) -> Callable[..., dict[str, Any]]:
         return run_to_end(sfn, clock, arn, timeout, advance)
 
     return go
+
+
+@pytest.fixture
+def make_function(client: Callable[..., Any]) -> Callable[..., str]:
+    """Create a Python Lambda function from handler source (``app.handler``); return its ARN."""
+    lam = client("lambda", read_timeout=120)
+
+    def make(name: str, source: str) -> str:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("app.py", textwrap.dedent(source))
+        out = lam.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role="arn:aws:iam::000000000000:role/lambda-role",
+            Handler="app.handler",
+            Code={"ZipFile": buf.getvalue()},
+        )
+        return str(out["FunctionArn"])
+
+    return make
