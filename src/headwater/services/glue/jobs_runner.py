@@ -101,6 +101,7 @@ class _Live:
     loop: asyncio.AbstractEventLoop | None = None
     stop: asyncio.Event | None = None
     stop_requested: bool = False
+    shutdown: bool = False  # killed because the server stops: recovered on the next start
     process: JobProcess | None = None
 
 
@@ -156,17 +157,18 @@ class JobRunner:
     def stop(self) -> None:
         """Kill what runs (it is recovered as interrupted on the next start) and the pool."""
         self._running = False
-        self._kill_all()
+        self._kill_all(shutdown=True)
         self.pool.close()
 
     def reset(self) -> None:
         """Kill what runs (the caller wipes the store)."""
         self._kill_all()
 
-    def _kill_all(self) -> None:
+    def _kill_all(self, *, shutdown: bool = False) -> None:
         with self._lock:
             live = list(self._live.values())
         for item in live:
+            item.shutdown = item.shutdown or shutdown
             if item.process is not None:
                 item.process.kill()
 
@@ -327,6 +329,8 @@ class JobRunner:
             except Exception as exc:
                 log.exception("job run %s crashed", run_id)
                 result = _Result(state=JobRunState.FAILED.value, message=f"InternalError: {exc}")
+            if live.shutdown or not self._running:
+                return  # the row stays RUNNING: the next start ends it as interrupted
             await loop.run_in_executor(None, self._finish, region, run_id, result)
         finally:
             with self._lock:
