@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         "default writes survive a crash of the process, not of the machine",
     )
     up.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    up.add_argument(
+        "--sfn-mock-config",
+        type=Path,
+        default=None,
+        help="Step Functions Local mock config file (also read from $SFN_MOCK_CONFIG); start "
+        "executions with stateMachineArn#TestCase to use its mocked responses",
+    )
 
     demo = sub.add_parser("demo", help="run the demo pipeline against a Headwater server")
     demo.add_argument(
@@ -84,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 account_id=args.account_id,
                 log_level=args.log_level,
                 fsync=args.fsync,
+                sfn_mock_config=args.sfn_mock_config,
             )
         )
         return 0

@@ -37,6 +37,7 @@ class ServerConfig:
     account_id: str = DEFAULT_ACCOUNT_ID
     log_level: str = "warning"
     fsync: bool = False
+    sfn_mock_config: Path | None = None  # Step Functions Local mock config (MockConfigFile.json)
 
     @property
     def endpoint(self) -> str:
@@ -59,6 +60,8 @@ def build(
         endpoint_url=config.endpoint,
         extras={"s3.fsync": "always" if config.fsync else "never"},
     )
+    if config.sfn_mock_config is not None:
+        env.extras["sfn_mock_config"] = str(config.sfn_mock_config)
     registry = ServiceRegistry(env)
     for cls in services if services is not None else service_classes():
         registry.add(cls)
