@@ -25,12 +25,14 @@ def glue_service_class() -> type[Service]:
         return found
     except (ImportError, AttributeError):
         pass
-    from headwater.services.glue.catalog import CatalogOperations
+    from headwater.services.glue.classifiers import ClassifierOperations
+    from headwater.services.glue.connections import ConnectionOperations
     from headwater.services.glue.jobs import JobOperations
+    from headwater.services.glue.partitions import PartitionOperations
     from headwater.services.glue.triggers import TriggerOperations
     from headwater.services.glue.workflows import WorkflowOperations
 
-    bases: list[type[Any]] = [CatalogOperations]
+    bases: list[type[Any]] = [PartitionOperations, ClassifierOperations, ConnectionOperations]
     try:
         crawlers = importlib.import_module("headwater.services.glue.crawlers")
         bases.append(crawlers.CrawlerOperations)

@@ -248,3 +248,35 @@ job.commit()
     assert reset["JobBookmark"] == "{}"
     run()
     assert rows() == 4  # both files again
+
+
+def test_glue_studio_sink_updates_the_catalog(
+    glue: Any, s3: Any, make_job: Any, run_ended: Any
+) -> None:
+    s3.put_object(Bucket="lake", Key="raw/sales/s.csv", Body=b"region,amount\neu,1\nus,2\neu,3\n")
+    glue.create_database(DatabaseInput={"Name": "sales_db"})
+    body = """
+def sparkSqlQuery(glueContext, query, mapping, transformation_ctx):
+    for alias, frame in mapping.items():
+        frame.toDF().createOrReplaceTempView(alias)
+    result = spark.sql(query)
+    return DynamicFrame.fromDF(result, glueContext, transformation_ctx)
+node1 = read("s3://lake/raw/sales/", quoteChar='"')
+node2 = sparkSqlQuery(glueContext, query="select region, amount * 10 as amount from myDataSource",
+                      mapping={"myDataSource": node1}, transformation_ctx="node2")
+sink = glueContext.getSink(path="s3://lake/curated/sales/", connection_type="s3",
+                           updateBehavior="UPDATE_IN_DATABASE", partitionKeys=["region"],
+                           enableUpdateCatalog=True, transformation_ctx="node3")
+sink.setCatalogInfo(catalogDatabase="sales_db", catalogTableName="sales")
+sink.setFormat("glueparquet", compression="snappy")
+sink.writeFrame(node2)
+"""
+    run = run_script(glue, make_job, run_ended, "studio", body)
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    table = glue.get_table(DatabaseName="sales_db", Name="sales")["Table"]
+    assert table["StorageDescriptor"]["Columns"] == [{"Name": "amount", "Type": "bigint"}]
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["region"]
+    parts = glue.get_partitions(DatabaseName="sales_db", TableName="sales")["Partitions"]
+    assert sorted(p["Values"][0] for p in parts) == ["eu", "us"]
+    eu = parquet_tables(s3, "curated/sales/region=eu/")
+    assert eu[0].column("amount").to_pylist() == [10, 30]

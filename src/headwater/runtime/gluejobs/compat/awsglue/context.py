@@ -8,6 +8,7 @@ from typing import Any
 
 from . import _io
 from ._dataframe import SparkSession
+from .data_sink import DataSink
 from .dynamicframe import DynamicFrame, DynamicFrameReader, DynamicFrameWriter
 
 __all__ = ["GlueContext", "GlueLogger"]
@@ -141,6 +142,10 @@ class GlueContext:
             catalog_id,
             **kwargs,
         )
+
+    def getSink(self, connection_type: str = "s3", **options: Any) -> DataSink:
+        """A sink (``path``, ``partitionKeys``, ``enableUpdateCatalog``, ``updateBehavior``)."""
+        return DataSink(self, connection_type, **options)
 
     def purge_s3_path(
         self, s3_path: str, options: Mapping[str, Any] | None = None, transformation_ctx: str = ""
