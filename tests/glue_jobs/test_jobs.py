@@ -236,3 +236,15 @@ def test_unknown_job_and_run(glue: Any, make_job: Any) -> None:
     with pytest.raises(ClientError) as err:
         glue.get_job_run(JobName="real", RunId="jr_nope")
     assert err.value.response["Error"]["Code"] == "EntityNotFoundException"
+
+
+def test_start_job_run_retrying_a_previous_run(glue: Any, make_job: Any, run_ended: Any) -> None:
+    make_job("flaky", BOOM, command="pythonshell")
+    first = glue.start_job_run(JobName="flaky")["JobRunId"]
+    run_ended("flaky", first)
+    again = glue.start_job_run(JobName="flaky", JobRunId=first)["JobRunId"]
+    assert again != first
+    assert run_ended("flaky", again)["PreviousRunId"] == first
+    with pytest.raises(ClientError) as err:
+        glue.start_job_run(JobName="flaky", JobRunId="jr_unknown")
+    assert err.value.response["Error"]["Code"] == "EntityNotFoundException"

@@ -128,6 +128,7 @@ class JobOperations(EtlCore):
             timeout=params.get("Timeout"),
             overrides=overrides,
             account=ctx.account_id,
+            previous_run_id=params.get("JobRunId"),
         )
         return {"JobRunId": run_id}
 
@@ -144,6 +145,7 @@ class JobOperations(EtlCore):
         workflow: tuple[str, str] | None = None,
         action_index: int | None = None,
         predecessors: list[dict[str, str]] | None = None,
+        previous_run_id: str | None = None,
         conn: Any = None,
     ) -> str:
         """Start a job run (from the API, a trigger or a workflow); return its id.
@@ -156,6 +158,10 @@ class JobOperations(EtlCore):
 
         def insert(c: Any) -> str:
             job = self._job(c, region, job_name)
+            if previous_run_id:
+                previous = S.get_run(c, region, previous_run_id)
+                if previous is None or previous.job_name != job_name:
+                    raise errors.job_run_not_found(job_name, previous_run_id)
             row = self.etl.runner.new_run(
                 c,
                 region=region,
@@ -169,6 +175,7 @@ class JobOperations(EtlCore):
                 timeout=timeout,
                 overrides=overrides,
                 predecessors=predecessors,
+                previous_run_id=previous_run_id,
             )
             return row.run_id
 

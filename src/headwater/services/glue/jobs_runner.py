@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import shutil
 import threading
@@ -205,6 +206,7 @@ class JobRunner:
         overrides: dict[str, Any] | None = None,
         predecessors: list[dict[str, str]] | None = None,
         run_id: str | None = None,
+        previous_run_id: str | None = None,
     ) -> JobRunRow:
         """Insert a STARTING run of ``job`` on ``conn`` (launch it after the commit).
 
@@ -227,6 +229,8 @@ class JobRunner:
         rid = run_id or new_run_id()
         over = overrides or {}
         body: dict[str, Any] = {"Id": rid, "Attempt": 0}
+        if previous_run_id:
+            body["PreviousRunId"] = previous_run_id
         if trigger:
             body["TriggerName"] = trigger
         body.update(
@@ -372,7 +376,8 @@ class JobRunner:
         s3 = registry.get("s3") if registry is not None else None
         if s3 is None:
             raise _ScriptError("Error downloading script: the S3 service is not running")
-        name = key.rsplit("/", 1)[-1] or "script.py"
+        # The key's last part names the file, made safe: it must stay inside the run folder.
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", key.rsplit("/", 1)[-1]).lstrip(".") or "script.py"
         target = workdir / name
         workdir.mkdir(parents=True, exist_ok=True)
         try:
