@@ -248,3 +248,23 @@ def test_start_job_run_retrying_a_previous_run(glue: Any, make_job: Any, run_end
     with pytest.raises(ClientError) as err:
         glue.start_job_run(JobName="flaky", JobRunId="jr_unknown")
     assert err.value.response["Error"]["Code"] == "EntityNotFoundException"
+
+
+def test_extra_py_files_are_importable(glue: Any, s3: Any, make_job: Any, run_ended: Any) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("helpers/__init__.py", "def shout(x):\n    return x.upper()\n")
+    s3.put_object(Bucket="lake", Key="libs/helpers.zip", Body=buf.getvalue())
+    s3.put_object(Bucket="lake", Key="libs/tools.py", Body=b"VALUE = 42\n")
+    script = "import helpers, tools\nassert helpers.shout('a') == 'A'\nassert tools.VALUE == 42\n"
+    make_job(
+        "libs",
+        script,
+        command="pythonshell",
+        DefaultArguments={"--extra-py-files": "s3://lake/libs/helpers.zip,s3://lake/libs/tools.py"},
+    )
+    run = run_ended("libs", glue.start_job_run(JobName="libs")["JobRunId"])
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")

@@ -89,6 +89,9 @@ def _run(spec: dict[str, Any]) -> dict[str, Any]:
         _runtime.configure(spec)
     except ImportError:  # pragma: no cover - the compat folder is always there
         _runtime = None  # type: ignore[assignment]
+    # --extra-py-files come first after the awsglue folder, as on Glue.
+    for entry in reversed(spec.get("pythonPath") or []):
+        sys.path.insert(1, entry)
     sys.argv = list(spec["argv"])
     result: dict[str, Any] = {"ok": True, "error": None}
     try:

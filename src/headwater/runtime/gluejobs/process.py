@@ -37,6 +37,7 @@ class JobLaunch:
     workdir: Path
     bookmark: dict[str, Any] = field(default_factory=dict)
     bookmark_option: str = "job-bookmark-disable"
+    python_path: tuple[str, ...] = ()  # --extra-py-files, fetched: zips and folders to import from
 
     @property
     def result_path(self) -> Path:
@@ -106,6 +107,7 @@ class JobProcess:
             "result": str(launch.result_path),
             "bookmark": launch.bookmark,
             "bookmarkOption": launch.bookmark_option,
+            "pythonPath": list(launch.python_path),
         }
         for name, stream in (("stdout", self.proc.stdout), ("stderr", self.proc.stderr)):
             assert stream is not None

@@ -391,6 +391,31 @@ class JobRunner:
             ) from err
         return target
 
+    def _fetch_extra(self, merged: dict[str, str], workdir: Path) -> tuple[str, ...]:
+        """``--extra-py-files``: each S3 object (.py, .zip, .whl) is fetched for the import path."""
+        spec = merged.get("--extra-py-files") or ""
+        entries: list[str] = []
+        folder = workdir / "extra-py-files"
+        for item in (p.strip() for p in spec.split(",")):
+            if not item:
+                continue
+            if not item.startswith(("s3://", "s3a://", "s3n://")):
+                raise _ScriptError(f"--extra-py-files entry {item} is not an s3:// location")
+            bucket, _, key = item.split("://", 1)[1].partition("/")
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", key.rsplit("/", 1)[-1]).lstrip(".") or "lib.py"
+            folder.mkdir(parents=True, exist_ok=True)
+            registry = self.env.registry
+            s3 = registry.get("s3") if registry is not None else None
+            try:
+                s3.copy_out(bucket, key, folder / name)  # type: ignore[union-attr]
+            except ServiceError as err:
+                raise _ScriptError(f"Error downloading {item}: {err.code}: {err.message}") from err
+            if name.endswith((".zip", ".whl", ".egg")):
+                entries.append(str(folder / name))
+            elif str(folder) not in entries:
+                entries.append(str(folder))
+        return tuple(entries)
+
     def _launch_spec(self, row: JobRunRow, script: Path, workdir: Path) -> JobLaunch:
         hw = row.body["_hw"]
         merged: dict[str, str] = hw["arguments"]
@@ -424,6 +449,7 @@ class JobRunner:
             workdir=workdir,
             bookmark=dict(mark.contexts),
             bookmark_option=option,
+            python_path=self._fetch_extra(merged, workdir),
         )
 
     async def _drive(self, row: JobRunRow, live: _Live) -> _Result:
@@ -433,7 +459,10 @@ class JobRunner:
             script = await loop.run_in_executor(None, self._fetch_script, row, workdir)
         except _ScriptError as err:
             return _Result(state=JobRunState.FAILED.value, message=str(err))
-        launch = self._launch_spec(row, script, workdir)
+        try:
+            launch = await loop.run_in_executor(None, self._launch_spec, row, script, workdir)
+        except _ScriptError as err:
+            return _Result(state=JobRunState.FAILED.value, message=str(err))
         proc = await loop.run_in_executor(None, self.pool.acquire)
         live.process = proc
         if live.stop_requested:
