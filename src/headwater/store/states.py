@@ -277,6 +277,29 @@ class ActivityRow:
 
 _EXECUTION_COLUMNS = [c for c in executions.c if c.name != "state"]
 
+# The driver's per-transition statements, built once (building them costs more than running).
+_INSERT_HISTORY = sa.insert(history)
+_INSERT_EXECUTION = sa.insert(executions)
+_INSERT_TIMERS = sa.insert(timers)
+_DELETE_TIMERS = sa.delete(timers).where(
+    (timers.c.execution_arn == sa.bindparam("a"))
+    & (timers.c.timer_id.in_(sa.bindparam("ids", expanding=True)))
+)
+_DELETE_ALL_TIMERS = sa.delete(timers).where(timers.c.execution_arn == sa.bindparam("a"))
+_UPDATE_RUNNING = (
+    sa.update(executions)
+    .where(executions.c.arn == sa.bindparam("a"))
+    .values(state=sa.bindparam("state"), status=sa.bindparam("status"))
+)
+_SET_PHASE = (
+    sa.update(tasks)
+    .where(
+        (tasks.c.token == sa.bindparam("t"))
+        & (tasks.c.phase.in_(("SCHEDULED", "QUEUED", "STARTED", "SUBMITTED")))
+    )
+    .values(phase=sa.bindparam("phase"))
+)
+
 
 def _machine(r: Any) -> MachineRow:
     return MachineRow(
@@ -510,7 +533,8 @@ class StatesStore:
     def insert_execution(conn: sa.Connection, e: ExecutionRow, state: str | None) -> None:
         """Insert a new execution with its first interpreter state."""
         conn.execute(
-            sa.insert(executions).values(
+            _INSERT_EXECUTION,
+            dict(
                 arn=e.arn,
                 machine_arn=e.machine_arn,
                 name=e.name,
@@ -528,7 +552,7 @@ class StatesStore:
                 redrive_count=e.redrive_count,
                 redrive_date=e.redrive_date,
                 state=state,
-            )
+            ),
         )
 
     @staticmethod
@@ -548,6 +572,9 @@ class StatesStore:
         """Update columns of an execution (``state``, ``status``, ``output``...)."""
         if "meta" in values and not isinstance(values["meta"], str):
             values["meta"] = json.dumps(values["meta"])
+        if values.keys() == {"state", "status"}:
+            conn.execute(_UPDATE_RUNNING, {"a": arn, **values})
+            return
         conn.execute(sa.update(executions).where(executions.c.arn == arn).values(**values))
 
     @staticmethod
@@ -598,7 +625,7 @@ class StatesStore:
         if not events:
             return
         conn.execute(
-            sa.insert(history),
+            _INSERT_HISTORY,
             [{"execution_arn": arn, "id": e["id"], "body": json.dumps(e)} for e in events],
         )
 
@@ -626,19 +653,17 @@ class StatesStore:
         """Record pending timers (id, deadline)."""
         if items:
             conn.execute(
-                sa.insert(timers),
+                _INSERT_TIMERS,
                 [{"execution_arn": arn, "timer_id": t, "deadline": d} for t, d in items],
             )
 
     @staticmethod
     def delete_timers(conn: sa.Connection, arn: str, ids: list[str] | None = None) -> None:
         """Forget timers (every timer of the execution when ``ids`` is None)."""
-        q = sa.delete(timers).where(timers.c.execution_arn == arn)
-        if ids is not None:
-            if not ids:
-                return
-            q = q.where(timers.c.timer_id.in_(ids))
-        conn.execute(q)
+        if ids is None:
+            conn.execute(_DELETE_ALL_TIMERS, {"a": arn})
+        elif ids:
+            conn.execute(_DELETE_TIMERS, {"a": arn, "ids": ids})
 
     @staticmethod
     def timers_of(conn: sa.Connection, arn: str) -> list[tuple[str, float]]:
@@ -682,6 +707,9 @@ class StatesStore:
         only_open: bool = True,
     ) -> None:
         """Move a task to ``phase`` (keeping what it submitted, for .sync resumption)."""
+        if submitted is None and only_open:
+            conn.execute(_SET_PHASE, {"t": token, "phase": phase})
+            return
         values: dict[str, Any] = {"phase": phase}
         if submitted is not None:
             values["submitted"] = json.dumps(submitted)

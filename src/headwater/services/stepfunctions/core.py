@@ -59,6 +59,7 @@ class StepFunctionsCore(Service):
         self._driver: ExecutionDriver | None = None
         self._lock = threading.RLock()
         self._compiled: OrderedDict[tuple[str, str], asl.CompiledMachine] = OrderedDict()
+        self._machines: dict[str, MachineRow] = {}  # read-through cache for StartExecution
         self._express: OrderedDict[str, Run] = OrderedDict()
         self._subscribers: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
         self.activity_ready = threading.Condition()
@@ -107,6 +108,7 @@ class StepFunctionsCore(Service):
         with self._lock:
             self._express.clear()
             self._subscribers.clear()
+            self._machines.clear()
 
     def now(self) -> float:
         """The injected clock's time."""
@@ -135,6 +137,11 @@ class StepFunctionsCore(Service):
                 self._compiled.popitem(last=False)
         return machine
 
+    def cached_machine(self, digest: str, machine_type: str) -> asl.CompiledMachine | None:
+        """The compiled machine of a definition hash, if compiled already."""
+        with self._lock:
+            return self._compiled.get((digest, machine_type))
+
     def compiled(self, conn: sa.Connection, digest: str, machine_type: str) -> asl.CompiledMachine:
         """The compiled machine of a stored definition."""
         with self._lock:
@@ -157,9 +164,13 @@ class StepFunctionsCore(Service):
         """Resolve a StartExecution ARN: machine, version (``:N``), alias, ``#TestCase``."""
         base, _, case = arn.partition("#")
         parsed = arns.parse(base, "stateMachine")
-        machine = StatesStore.get_machine(conn, parsed.machine)
+        machine = self._machines.get(parsed.machine)
         if machine is None:
-            raise errors.machine_missing(base)
+            machine = StatesStore.get_machine(conn, parsed.machine)
+            if machine is None:
+                raise errors.machine_missing(base)
+            with self._lock:
+                self._machines[machine.arn] = machine
         target = Target(
             machine=machine,
             definition_hash=machine.definition_hash,
@@ -195,6 +206,17 @@ class StepFunctionsCore(Service):
             alias_arn=alias.arn,
             test_case=target.test_case,
         )
+
+    def forget_machine(self, conn: sa.Connection, arn: str) -> None:
+        """A machine row changes in this transaction: drop it from the cache (now and after)."""
+        with self._lock:
+            self._machines.pop(arn, None)
+
+        def drop() -> None:
+            with self._lock:
+                self._machines.pop(arn, None)
+
+        self.env.store.after_commit(conn, drop)
 
     def _route(self, routing: list[dict[str, Any]]) -> str:
         total = sum(int(r.get("weight", 0)) for r in routing)

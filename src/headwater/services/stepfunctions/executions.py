@@ -67,8 +67,10 @@ class ExecutionsApi(StepFunctionsCore):
         sync: bool = False,
     ) -> tuple[Run, asl.Step]:
         machine = target.machine
-        with self.env.store.read() as conn:
-            compiled = self.compiled(conn, target.definition_hash, machine.type)
+        compiled = self.cached_machine(target.definition_hash, machine.type)
+        if compiled is None:
+            with self.env.store.read() as conn:
+                compiled = self.compiled(conn, target.definition_hash, machine.type)
         now = self.now()
         info = asl.ExecutionInfo(
             execution_arn=arn,
@@ -126,10 +128,12 @@ class ExecutionsApi(StepFunctionsCore):
             self.driver.launch(run, step)
             return {"executionArn": arn, "startDate": run.meta["started"]}
         arn = arns.execution_arn(ctx.region, ctx.account_id, machine.name, name)
-        with self.env.store.read() as conn:
-            existing = StatesStore.get_execution(conn, arn)
-        if existing is not None:
-            return self._same_name(existing, text)
+        if self.driver.get(arn) is not None or params.get("name"):
+            # A chosen name may be taken: answer as AWS does without starting anything.
+            with self.env.store.read() as conn:
+                existing = StatesStore.get_execution(conn, arn)
+            if existing is not None:
+                return self._same_name(existing, text)
         run, step = self._new_run(ctx, target, arn, name, text, input_)
         if params.get("traceHeader"):
             run.meta["traceHeader"] = params["traceHeader"]

@@ -100,6 +100,7 @@ class MachinesApi(StepFunctionsCore):
         StatesStore.put_version(conn, version)
         updated = _replace(machine, next_version=number + 1)
         StatesStore.put_machine(conn, updated)
+        self.forget_machine(conn, machine.arn)
         return version, updated
 
     # -- state machines --------------------------------------------------------------------
@@ -153,6 +154,7 @@ class MachinesApi(StepFunctionsCore):
                 next_version=1,
             )
             StatesStore.put_machine(conn, machine)
+            self.forget_machine(conn, arn)
             out = {"stateMachineArn": arn, "creationDate": now}
             if params.get("publish"):
                 version, _ = self._publish(conn, machine, params.get("versionDescription"), now)
@@ -248,6 +250,7 @@ class MachinesApi(StepFunctionsCore):
                 revision_id=uuid.uuid4().hex if changed else machine.revision_id,
             )
             StatesStore.put_machine(conn, updated)
+            self.forget_machine(conn, machine.arn)
             out: dict[str, Any] = {"updateDate": now, "revisionId": updated.revision_id}
             if params.get("publish"):
                 version, _ = self._publish(conn, updated, params.get("versionDescription"), now)
@@ -266,6 +269,7 @@ class MachinesApi(StepFunctionsCore):
             return self.delete_state_machine_version(ctx, {"stateMachineVersionArn": arn})
         with self.env.store.transaction() as conn:
             StatesStore.delete_machine(conn, parsed.machine)
+            self.forget_machine(conn, parsed.machine)
         return {}
 
     def list_state_machines(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
