@@ -357,3 +357,20 @@ def test_bookmarks() -> None:
     assert '"src"' in mark.to_wire()["JobBookmark"]
     mark = reset(mark)
     assert unprocessed(mark.contexts, "src", files) == files
+
+
+def test_resume_restarts_a_failed_node_and_refires_its_trigger() -> None:
+    from headwater.glue.runs import resume_run
+
+    graph = byod()
+    state, _ = start_run(graph, "start")
+    state, _ = action_changed(graph, state, 0, "FAILED")
+    assert state.status is WorkflowRunStatus.COMPLETED
+    resumed, cmds = resume_run(graph, state, [(NodeType.JOB, "job")])
+    assert [c.action.name for c in cmds] == ["job"]
+    assert resumed.status is WorkflowRunStatus.RUNNING
+    resumed, cmds = action_changed(graph, resumed, cmds[0].index, "SUCCEEDED")
+    assert [c.action.name for c in cmds] == ["curated"]
+    untouched, none = resume_run(graph, resumed, [(NodeType.JOB, "job")])
+    assert none == []
+    assert untouched == resumed

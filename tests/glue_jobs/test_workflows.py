@@ -419,3 +419,41 @@ def test_s0_conditional_trigger_starts_a_crawler(
     assert crawler["CrawlerDetails"]["Crawls"][0]["State"] == "SUCCEEDED"
     tables = glue.get_tables(DatabaseName="byod_curated")["TableList"]
     assert [t["Name"] for t in tables] == ["customers"]
+
+
+def test_resume_a_failed_node(glue: Any, s3: Any, make_job: Any, workflow_done: Any) -> None:
+    flaky = """
+import boto3
+s3 = boto3.client("s3")
+if not s3.list_objects_v2(Bucket="lake", Prefix="fixed").get("Contents"):
+    raise RuntimeError("not yet")
+"""
+    make_job("flaky", flaky, command="pythonshell")
+    make_job("after", OK, command="pythonshell")
+    glue.create_workflow(Name="rs")
+    glue.create_trigger(
+        Name="s", WorkflowName="rs", Type="ON_DEMAND", Actions=[{"JobName": "flaky"}]
+    )
+    glue.create_trigger(
+        Name="c",
+        WorkflowName="rs",
+        Type="CONDITIONAL",
+        StartOnCreation=True,
+        Predicate={"Conditions": [{"JobName": "flaky", "State": "SUCCEEDED"}]},
+        Actions=[{"JobName": "after"}],
+    )
+    first = glue.start_workflow_run(Name="rs")["RunId"]
+    run = workflow_done("rs", first)
+    assert run["Statistics"]["FailedActions"] == 1
+    node = next(n["UniqueId"] for n in run["Graph"]["Nodes"] if n["Name"] == "flaky")
+    s3.put_object(Bucket="lake", Key="fixed", Body=b"")
+    resumed = glue.resume_workflow_run(Name="rs", RunId=first, NodeIds=[node])
+    assert resumed["NodeIds"] == [node]
+    assert resumed["RunId"] != first
+    again = workflow_done("rs", resumed["RunId"])
+    assert again["Status"] == "COMPLETED"
+    assert again["PreviousRunId"] == first
+    assert len(glue.get_job_runs(JobName="after")["JobRuns"]) == 1
+    with pytest.raises(ClientError) as err:
+        glue.resume_workflow_run(Name="rs", RunId=resumed["RunId"], NodeIds=[node])
+    assert err.value.response["Error"]["Code"] == "InvalidInputException"

@@ -11,7 +11,7 @@ leaves the triggers watching for its success unfired, and the run still complete
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "action_changed",
     "action_started",
     "fire_trigger",
+    "resume_run",
     "start_run",
     "statistics",
     "stop_run",
@@ -235,6 +236,59 @@ def action_changed(
     if not state.actions[index].ended:
         return state, []
     return _evaluate(graph, state)
+
+
+def resume_run(
+    graph: WorkflowGraph, previous: RunState, nodes: Sequence[tuple[NodeType, str]]
+) -> tuple[RunState, list[StartAction]]:
+    """ResumeWorkflowRun: run the chosen jobs and crawlers of an ended run again.
+
+    Each chosen node gets a new action (same trigger and arguments as its last one); the
+    conditional triggers watching a chosen node may fire again once it ends. Nodes that did
+    not end badly are not restarted. Returns the new state and the actions to start.
+    """
+    state = replace(previous, stopping=False)
+    restart: list[ActionRecord] = []
+    for kind, name in nodes:
+        last = next((a for a in reversed(state.actions) if a.kind is kind and a.name == name), None)
+        if last is None or not last.ended or last.state == JobRunState.SUCCEEDED.value:
+            continue
+        if all(r.name != name or r.kind is not kind for r in restart):
+            restart.append(last)
+    if not restart:
+        return previous, []
+    watched = {(r.kind, r.name) for r in restart}
+    refire = {
+        t.name
+        for t in graph.conditional_triggers
+        if t.predicate is not None and any(t.predicate.watches(k, n) for k, n in watched)
+    }
+    records = list(state.actions)
+    commands: list[StartAction] = []
+    for old in restart:
+        index = len(records)
+        records.append(
+            ActionRecord(
+                index=index,
+                kind=old.kind,
+                name=old.name,
+                trigger=old.trigger,
+                arguments=dict(old.arguments),
+                timeout=old.timeout,
+            )
+        )
+        trig = graph.trigger(old.trigger)
+        action = next(
+            (
+                a
+                for a in (trig.actions if trig else ())
+                if a.kind is old.kind and a.name == old.name
+            ),
+            ActionDef(kind=old.kind, name=old.name, arguments=dict(old.arguments)),
+        )
+        commands.append(StartAction(index=index, action=action, trigger=old.trigger))
+    fired = tuple(f for f in state.fired if f not in refire)
+    return replace(state, actions=tuple(records), fired=fired), commands
 
 
 def stop_run(state: RunState) -> RunState:

@@ -40,7 +40,7 @@ from headwater.glue import (
     start_run,
 )
 from headwater.glue.batching import FiredBatch, event_ids_property
-from headwater.glue.runs import fire_trigger, stop_run
+from headwater.glue.runs import fire_trigger, resume_run, stop_run
 from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
 from headwater.services.glue import jobs_errors as errors
@@ -377,6 +377,59 @@ class WorkflowEngine:
                 )
             state = stop_run(RunState.from_json(row.body.get("_state")))
             self._save(conn, row, state)
+
+    def resume_workflow_run(
+        self, region: str, workflow: str, run_id: str, node_ids: list[str]
+    ) -> tuple[str, list[str]]:
+        """ResumeWorkflowRun: a new run that restarts the chosen failed nodes of an ended one."""
+        with self._lock, self.env.store.transaction() as conn:
+            row = S.get_workflow_run(conn, region, run_id)
+            if row is None or row.workflow != workflow:
+                raise errors.workflow_run_not_found(workflow, run_id)
+            if row.status in _RUNNING:
+                raise errors.illegal_workflow_state(
+                    f"Workflow run {run_id} is {row.status}: only an ended run can be resumed"
+                )
+            graph = self.run_graph(row)
+            by_id = {n.unique_id: n for n in graph.nodes}
+            chosen = []
+            for node_id in node_ids:
+                node = by_id.get(node_id)
+                if node is None or node.type is NodeType.TRIGGER:
+                    raise errors.invalid_input(
+                        f"Node {node_id} is not a job or crawler node of workflow run {run_id}"
+                    )
+                chosen.append((node.type, node.name))
+            previous = RunState.from_json(row.body.get("_state"))
+            state, commands = resume_run(graph, previous, chosen)
+            if not commands:
+                raise errors.invalid_input(
+                    "None of the given nodes can be resumed: only nodes whose last run did not "
+                    "succeed are run again"
+                )
+            restarted = {(c.action.kind, c.action.name) for c in commands}
+            new_id = new_workflow_run_id()
+            body = {k: v for k, v in row.body.items() if k != "CompletedOn"}
+            body.update(
+                {
+                    "WorkflowRunId": new_id,
+                    "PreviousRunId": run_id,
+                    "StartedOn": self.service._now(),
+                    "Status": WorkflowRunStatus.RUNNING.value,
+                }
+            )
+            new = WorkflowRunRow(
+                region=region,
+                run_id=new_id,
+                workflow=workflow,
+                status=WorkflowRunStatus.RUNNING.value,
+                started=float(body["StartedOn"]),
+                body=body,
+            )
+            self._save(conn, new, state)
+            Store.after_commit(conn, lambda: self.perform(region, new_id))
+        ids = [n.unique_id for n in graph.nodes if (n.type, n.name) in restarted]
+        return new_id, ids
 
     def recover(self) -> None:
         """Start the pending actions of every running workflow run (after a restart)."""

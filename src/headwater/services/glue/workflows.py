@@ -218,6 +218,15 @@ class WorkflowOperations(EtlCore):
             )
         return {}
 
+    def resume_workflow_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """ResumeWorkflowRun: a new run id that restarts the given failed nodes and what follows."""
+        with self.env.store.read() as conn:
+            self._workflow(conn, ctx.region, params["Name"])
+        run_id, nodes = self.etl.engine.resume_workflow_run(
+            ctx.region, params["Name"], params["RunId"], list(params.get("NodeIds") or [])
+        )
+        return {"RunId": run_id, "NodeIds": nodes}
+
     def stop_workflow_run(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """StopWorkflowRun: no further action starts; running ones finish; then STOPPED."""
         with self.env.store.read() as conn:
