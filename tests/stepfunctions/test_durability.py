@@ -202,12 +202,14 @@ def test_a_transition_is_one_transaction(
     with store.read() as conn:
         state_before = StatesStore.execution_state(conn, arn)
     calls: list[int] = []
+    write = StatesStore.write_transitions
 
-    def broken(conn: Any, execution_arn: str, events: list[dict[str, Any]]) -> None:
-        calls.append(len(events))
-        raise RuntimeError("disk full")
+    def broken(conn: Any, writes: list[Any]) -> None:
+        write(conn, writes)  # every statement of the transition ran...
+        calls.append(len(writes))
+        raise RuntimeError("disk full")  # ...and the commit never happens
 
-    monkeypatch.setattr(StatesStore, "add_history", staticmethod(broken))
+    monkeypatch.setattr(StatesStore, "write_transitions", staticmethod(broken))
     servers.clock.advance(60)
     eventually(lambda: calls)
     time.sleep(0.05)

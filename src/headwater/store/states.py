@@ -18,6 +18,7 @@ from headwater.store.schema import Migration, create_tables, metadata, register
 
 __all__ = [
     "ActivityRow",
+    "TransitionWrite",
     "AliasRow",
     "ExecutionRow",
     "MachineRow",
@@ -275,7 +276,30 @@ class ActivityRow:
     tags: dict[str, str]
 
 
+@dataclass(slots=True, kw_only=True)
+class TransitionWrite:
+    """What one execution's batch of transitions writes (see :meth:`write_transitions`).
+
+    ``phases`` are (token, phase, submitted output or None), applied in order; ``ended`` holds
+    the status, output, error, cause and stop time when the execution ended.
+    """
+
+    arn: str
+    state: str
+    status: str
+    history: list[dict[str, Any]] = field(default_factory=list)
+    timers_added: list[tuple[str, float]] = field(default_factory=list)
+    timers_removed: list[str] = field(default_factory=list)
+    tasks: list[TaskRow] = field(default_factory=list)
+    phases: list[tuple[str, str, Any]] = field(default_factory=list)
+    map_runs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    ended: dict[str, Any] | None = None
+
+
 _EXECUTION_COLUMNS = [c for c in executions.c if c.name != "state"]
+
+# Written without IN (...): an IN list expands per call and cannot be used with executemany.
+_IS_OPEN = (tasks.c.phase != "DONE") & (tasks.c.phase != "CANCELLED")
 
 # The driver's per-transition statements, built once (building them costs more than running).
 _INSERT_HISTORY = sa.insert(history)
@@ -290,6 +314,34 @@ _UPDATE_RUNNING = (
     sa.update(executions)
     .where(executions.c.arn == sa.bindparam("a"))
     .values(state=sa.bindparam("state"), status=sa.bindparam("status"))
+)
+_DELETE_TIMER = sa.delete(timers).where(
+    (timers.c.execution_arn == sa.bindparam("a")) & (timers.c.timer_id == sa.bindparam("tid"))
+)
+_ADVANCE_PHASE = (
+    sa.update(tasks)
+    .where((tasks.c.token == sa.bindparam("t")) & _IS_OPEN)
+    .values(
+        phase=sa.bindparam("phase"),
+        submitted=sa.func.coalesce(sa.bindparam("sub"), tasks.c.submitted),
+    )
+)
+_CLOSE_TASKS = (
+    sa.update(tasks)
+    .where((tasks.c.execution_arn == sa.bindparam("a")) & _IS_OPEN)
+    .values(phase="CANCELLED")
+)
+_UPDATE_ENDED = (
+    sa.update(executions)
+    .where(executions.c.arn == sa.bindparam("a"))
+    .values(
+        state=sa.bindparam("state"),
+        status=sa.bindparam("status"),
+        output=sa.bindparam("output"),
+        error=sa.bindparam("error"),
+        cause=sa.bindparam("cause"),
+        stopped=sa.bindparam("stopped"),
+    )
 )
 _SET_PHASE = (
     sa.update(tasks)
@@ -617,6 +669,55 @@ class StatesStore:
             )
         ).scalar()
         return int(value or 0)
+
+    # -- the driver's transitions ----------------------------------------------------------
+    @staticmethod
+    def write_transitions(conn: sa.Connection, writes: list[TransitionWrite]) -> None:
+        """Record the transitions of several executions with one statement per kind."""
+        StatesStore.add_tasks(conn, [t for w in writes for t in w.tasks])
+        phases = [
+            {"t": token, "phase": phase, "sub": json.dumps(sub) if sub is not None else None}
+            for w in writes
+            for token, phase, sub in w.phases
+        ]
+        if phases:
+            conn.execute(_ADVANCE_PHASE, phases)
+        rows = [
+            {"execution_arn": w.arn, "id": e["id"], "body": json.dumps(e)}
+            for w in writes
+            for e in w.history
+        ]
+        if rows:
+            conn.execute(_INSERT_HISTORY, rows)
+        removed = [{"a": w.arn, "tid": t} for w in writes for t in w.timers_removed]
+        if removed:
+            conn.execute(_DELETE_TIMER, removed)
+        added = [
+            {"execution_arn": w.arn, "timer_id": t, "deadline": d}
+            for w in writes
+            for t, d in w.timers_added
+        ]
+        if added:
+            conn.execute(_INSERT_TIMERS, added)
+        for w in writes:
+            for map_run_arn, body in w.map_runs:
+                StatesStore.put_map_run(conn, map_run_arn, w.arn, body)
+        running = [
+            {"a": w.arn, "state": w.state, "status": w.status} for w in writes if not w.ended
+        ]
+        if running:
+            conn.execute(_UPDATE_RUNNING, running)
+        ended = [w for w in writes if w.ended]
+        if ended:
+            conn.execute(_DELETE_ALL_TIMERS, [{"a": w.arn} for w in ended])
+            conn.execute(_CLOSE_TASKS, [{"a": w.arn} for w in ended])
+            conn.execute(
+                _UPDATE_ENDED,
+                [
+                    {"a": w.arn, "state": w.state, "status": w.status, **(w.ended or {})}
+                    for w in ended
+                ],
+            )
 
     # -- history ---------------------------------------------------------------------------
     @staticmethod

@@ -32,7 +32,7 @@ from headwater.runtime.clock import Clock
 from headwater.runtime.executions.timers import TimerSet
 from headwater.runtime.loop import BackgroundLoop
 from headwater.store import Store
-from headwater.store.states import StatesStore, TaskPhase, TaskRow
+from headwater.store.states import StatesStore, TaskPhase, TaskRow, TransitionWrite
 
 __all__ = ["CommandHandler", "ExecutionDriver", "Run"]
 
@@ -118,6 +118,7 @@ class ExecutionDriver:
         self.handler = handler
         self.timers = TimerSet(background, clock, self._timer_fired)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-driver")
+        self._commits = _GroupCommit(store, lambda: self._generation)
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._generation = 0
@@ -288,10 +289,9 @@ class ExecutionDriver:
             return True
         try:
             if run.durable:
-                with self.store.transaction() as conn:
-                    if run.generation != self._generation:
-                        return False
-                    self._write(conn, run, batch)
+                if not self._commits.commit(self._collect(run, batch), run.generation):
+                    self._drop(run)
+                    return False
             elif run.history is not None:
                 for _, step in batch:
                     run.history.extend(step.history_events)
@@ -313,9 +313,14 @@ class ExecutionDriver:
     def _write(
         self, conn: sa.Connection, run: Run, batch: list[tuple[asl.Event | None, asl.Step]]
     ) -> None:
+        StatesStore.write_transitions(conn, [self._collect(run, batch)])
+
+    def _collect(self, run: Run, batch: list[tuple[asl.Event | None, asl.Step]]) -> TransitionWrite:
+        """What a batch of transitions writes: history, state, timers, task rows."""
         arn = run.arn
         now = self.clock.now()
-        history: list[dict[str, Any]] = []
+        status = run.status
+        out = TransitionWrite(arn=arn, state=dumps(run.state), status=status)
         added: dict[str, float] = {}
         removed: set[str] = set()
         for event, step in batch:
@@ -329,11 +334,10 @@ class ExecutionDriver:
                 token = getattr(event, "token", None)
                 if phase is not None and token is not None:
                     submitted = event.output if isinstance(event, asl.TaskSubmitted) else None
-                    StatesStore.set_task_phase(conn, token, phase, submitted=submitted)
-            new_tasks: list[TaskRow] = []
+                    out.phases.append((token, phase, submitted))
             for cmd in step.commands:
                 if isinstance(cmd, asl.EmitHistoryEvents):
-                    history.extend(cmd.events)
+                    out.history.extend(cmd.events)
                 elif isinstance(cmd, asl.StartTimer):
                     added[cmd.timer_id] = cmd.deadline
                     removed.discard(cmd.timer_id)
@@ -345,7 +349,7 @@ class ExecutionDriver:
                 elif isinstance(cmd, asl.InvokeTask):
                     run.task_seq += 1
                     activity = self.handler.is_activity(cmd.resource)
-                    new_tasks.append(
+                    out.tasks.append(
                         TaskRow(
                             token=cmd.token,
                             execution_arn=arn,
@@ -361,26 +365,20 @@ class ExecutionDriver:
                         )
                     )
                 elif isinstance(cmd, asl.CancelTask):
-                    StatesStore.add_tasks(conn, new_tasks)
-                    new_tasks = []
-                    StatesStore.set_task_phase(conn, cmd.token, TaskPhase.CANCELLED)
+                    out.phases.append((cmd.token, TaskPhase.CANCELLED, None))
                 elif isinstance(cmd, asl.MapRunUpdated):
-                    StatesStore.put_map_run(conn, cmd.map_run_arn, arn, _map_run_body(run, cmd))
-            StatesStore.add_tasks(conn, new_tasks)
-        StatesStore.add_history(conn, arn, history)
-        StatesStore.delete_timers(conn, arn, sorted(removed))
-        StatesStore.add_timers(conn, arn, sorted(added.items()))
-        status = run.status
-        values: dict[str, Any] = {"state": dumps(run.state), "status": status}
+                    out.map_runs.append((cmd.map_run_arn, _map_run_body(run, cmd)))
+        out.timers_added = sorted(added.items())
+        out.timers_removed = sorted(removed)
         if status != "RUNNING":
             outcome = asl.execution_status(run.state)
-            values["output"] = dumps(outcome["output"]) if status == "SUCCEEDED" else None
-            values["error"] = outcome["error"]
-            values["cause"] = outcome["cause"]
-            values["stopped"] = _end_time(history, now)
-            StatesStore.delete_timers(conn, arn)
-            StatesStore.close_tasks(conn, arn)
-        StatesStore.update_execution(conn, arn, **values)
+            out.ended = {
+                "output": dumps(outcome["output"]) if status == "SUCCEEDED" else None,
+                "error": outcome["error"],
+                "cause": outcome["cause"],
+                "stopped": _end_time(out.history, now),
+            }
+        return out
 
     # -- commands --------------------------------------------------------------------------
     def _perform(self, run: Run, batch: list[tuple[asl.Event | None, asl.Step]]) -> None:
@@ -415,6 +413,75 @@ class ExecutionDriver:
                 handler.finished(run)
             except Exception:
                 log.exception("%s: end-of-execution hook failed", run.arn)
+
+
+@dataclass(slots=True, eq=False)
+class _Pending:
+    write: TransitionWrite
+    generation: int
+    done: threading.Event = field(default_factory=threading.Event)
+    ok: bool = False
+
+
+class _GroupCommit:
+    """Writes the transitions of concurrently draining executions in shared transactions.
+
+    The first caller to find nobody writing becomes the writer: it commits everything queued
+    meanwhile in one transaction (one statement per kind of row), until the queue is empty;
+    the others wait for their write to be committed. Each caller carries out its commands only
+    after that, so the one-transition-one-transaction rule holds for every execution, and
+    SQLite pays one commit for many transitions under load.
+    """
+
+    def __init__(self, store: Store, generation: Callable[[], int]) -> None:
+        self._store = store
+        self._generation = generation
+        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._writing = False
+
+    def commit(self, write: TransitionWrite, generation: int) -> bool:
+        """Record ``write``; return whether it was committed."""
+        item = _Pending(write=write, generation=generation)
+        with self._lock:
+            self._queue.append(item)
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            item.done.wait()
+            return item.ok
+        while True:
+            with self._lock:
+                items, self._queue = self._queue, []
+                if not items:
+                    self._writing = False
+                    break
+            self._flush(items)
+        return item.ok
+
+    def _flush(self, items: list[_Pending]) -> None:
+        current = self._generation()
+        live = [i for i in items if i.generation == current]
+        try:
+            if live:
+                with self._store.transaction() as conn:
+                    StatesStore.write_transitions(conn, [i.write for i in live])
+            for i in live:
+                i.ok = True
+        except Exception:
+            if len(live) > 1:  # find the write at fault: the others must not fail with it
+                for i in live:
+                    try:
+                        with self._store.transaction() as conn:
+                            StatesStore.write_transitions(conn, [i.write])
+                        i.ok = True
+                    except Exception:
+                        log.exception("%s: cannot record a transition", i.write.arn)
+            else:
+                log.exception("cannot record a transition")
+        finally:
+            for i in items:
+                i.done.set()
 
 
 def _notify_all(queued: Any) -> None:
