@@ -421,16 +421,18 @@ class _Pending:
     generation: int
     done: threading.Event = field(default_factory=threading.Event)
     ok: bool = False
+    lead: bool = False
 
 
 class _GroupCommit:
     """Writes the transitions of concurrently draining executions in shared transactions.
 
-    The first caller to find nobody writing becomes the writer: it commits everything queued
-    meanwhile in one transaction (one statement per kind of row), until the queue is empty;
-    the others wait for their write to be committed. Each caller carries out its commands only
-    after that, so the one-transition-one-transaction rule holds for every execution, and
-    SQLite pays one commit for many transitions under load.
+    A caller that finds nobody writing becomes the writer: it commits everything queued so far
+    in one transaction (one statement per kind of row), then hands the writer role to the
+    oldest caller queued meanwhile, so no caller waits for more than one foreign commit. Each
+    caller carries out its commands only after its write is committed: the
+    one-transition-one-transaction rule holds per execution, and SQLite pays one commit for
+    many transitions under load.
     """
 
     def __init__(self, store: Store, generation: Callable[[], int]) -> None:
@@ -445,18 +447,22 @@ class _GroupCommit:
         item = _Pending(write=write, generation=generation)
         with self._lock:
             self._queue.append(item)
-            lead = not self._writing
-            self._writing = True
-        if not lead:
-            item.done.wait()
-            return item.ok
-        while True:
+            if not self._writing:
+                self._writing = True
+                item.lead = True
+        if not item.lead:
+            item.done.wait()  # set when committed, or when handed the writer role
+        if item.lead:
             with self._lock:
                 items, self._queue = self._queue, []
-                if not items:
-                    self._writing = False
-                    break
             self._flush(items)
+            with self._lock:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.lead = True
+                    successor.done.set()
+                else:
+                    self._writing = False
         return item.ok
 
     def _flush(self, items: list[_Pending]) -> None:
@@ -481,6 +487,7 @@ class _GroupCommit:
                 log.exception("cannot record a transition")
         finally:
             for i in items:
+                i.lead = False
                 i.done.set()
 
 
