@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,7 +114,7 @@ def test_retries_wait_between_mocked_attempts(mocked: tuple[Any, VirtualClock, s
         "ZeroDivisionError",
     ]
     scheduled = [e["timestamp"] for e in events if e["type"] == "TaskScheduled"]
-    gaps = [(b - a).total_seconds() for a, b in zip(scheduled[:4], scheduled[1:4], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(scheduled[:4])]
     assert gaps == [2, 4, 8]  # IntervalSeconds 2, BackoffRate 2
     published = [e for e in events if e["type"] == "TaskSucceeded"][-1]
     assert json.loads(published["taskSucceededEventDetails"]["output"]) == {

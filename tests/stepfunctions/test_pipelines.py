@@ -1,4 +1,4 @@
-"""End to end: the S4 pipeline's machine with real Lambda functions, SNS, EventBridge; Wait loops."""
+"""End to end: the S4 machine with real Lambda functions, SNS and EventBridge; Wait loops."""
 
 from __future__ import annotations
 
@@ -269,3 +269,42 @@ def test_wait_loop_polls_until_ready(
     assert json.loads(done["output"]) == {"polls": 5}
     assert (done["stopDate"] - done["startDate"]).total_seconds() == 12
     assert history_types(sfn, run).count("WaitStateEntered") == 4
+
+
+def test_status_changes_reach_eventbridge(
+    sfn: Any,
+    make_machine: Callable[..., str],
+    client: Callable[..., Any],
+    finish: Callable[..., Any],
+) -> None:
+    failing = make_machine(
+        {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "c"}}},
+        name="failing",
+    )
+    notifier = make_machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    events = client("events")
+    events.put_rule(
+        Name="on-failure",
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.states"],
+                "detail-type": ["Step Functions Execution Status Change"],
+                "detail": {"status": ["FAILED"], "stateMachineArn": [failing]},
+            }
+        ),
+    )
+    events.put_targets(Rule="on-failure", Targets=[{"Id": "n", "Arn": notifier}])
+    run = sfn.start_execution(stateMachineArn=failing, name="will-fail")["executionArn"]
+    assert finish(run)["status"] == "FAILED"
+
+    def notified() -> list[dict[str, Any]]:
+        return list(sfn.list_executions(stateMachineArn=notifier)["executions"])
+
+    started = eventually(notified, timeout=30)
+    assert len(started) == 1
+    event = json.loads(finish(started[0]["executionArn"])["input"])
+    assert event["source"] == "aws.states"
+    assert event["resources"] == [run]
+    assert event["detail"]["status"] == "FAILED"
+    assert (event["detail"]["error"], event["detail"]["cause"]) == ("Bad", "c")
+    assert isinstance(event["detail"]["startDate"], int)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import random
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +60,8 @@ class StepFunctionsCore(Service):
     def __init__(self, env: Environment) -> None:
         super().__init__(env)
         self.runner = TaskRunner(self)
+        # One thread: status changes of an execution reach the bus in the order they happened.
+        self._status_events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfn-status")
         self._driver: ExecutionDriver | None = None
         self._lock = threading.RLock()
         self._compiled: OrderedDict[tuple[str, str], asl.CompiledMachine] = OrderedDict()
@@ -98,6 +104,7 @@ class StepFunctionsCore(Service):
         if self._driver is not None:
             self._driver.stop()
         self.runner.stop()
+        self._status_events.shutdown(wait=False)
         with self.activity_ready:
             self.activity_ready.notify_all()
 
@@ -283,10 +290,61 @@ class StepFunctionsCore(Service):
             self.keep_express(run)
         with self._lock:
             waiting = run.arn in self._subscribers
+        events = self._events_bus()
+        if not waiting and events is None:
+            return
+        described = self.describe_run(run.arn)
+        if described is None:
+            return
         if waiting:
-            described = self.describe_run(run.arn)
-            if described is not None:
-                self._notify(run.arn, described)
+            self._notify(run.arn, described)
+        if events is not None and run.durable:
+            self.status_changed(described, run.meta.get("region", self.env.default_region))
+
+    def _events_bus(self) -> Any:
+        registry = self.env.registry
+        return registry.get("events") if registry is not None else None
+
+    def status_changed(self, described: dict[str, Any], region: str) -> None:
+        """Put AWS's "Step Functions Execution Status Change" event on the default bus."""
+        events = self._events_bus()
+        if events is None:
+            return
+        account = arns.parse(described["executionArn"]).account
+        detail = {
+            "executionArn": described["executionArn"],
+            "stateMachineArn": described["stateMachineArn"],
+            "name": described["name"],
+            "status": described["status"],
+            "startDate": _millis(described.get("startDate")),
+            "stopDate": _millis(described.get("stopDate")),
+            "input": described.get("input"),
+            "output": described.get("output"),
+            "inputDetails": {"included": True},
+            "outputDetails": {"included": True} if described.get("output") else None,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+        }
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "account": account,
+            "time": datetime.fromtimestamp(self.now(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region,
+            "resources": [described["executionArn"]],
+            "detail": detail,
+        }
+
+        def put() -> None:
+            try:
+                events.ingest_event(event, region=region, bus="default")
+            except Exception:
+                log.exception("cannot put the status change of %s", described["executionArn"])
+
+        with contextlib.suppress(RuntimeError):
+            self._status_events.submit(put)
 
     def activity_task_queued(self, run: Run, cmd: asl.InvokeTask) -> None:
         """An activity task is waiting for a worker: wake GetActivityTask pollers."""
@@ -296,6 +354,10 @@ class StepFunctionsCore(Service):
     def context(self, ctx: RequestContext) -> tuple[str, str]:
         """(region, account) of a request."""
         return ctx.region, ctx.account_id
+
+
+def _millis(epoch: float | None) -> int | None:
+    return None if epoch is None else round(epoch * 1000)
 
 
 def describe_row(row: ExecutionRow) -> dict[str, Any]:
