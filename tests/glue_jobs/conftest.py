@@ -18,28 +18,51 @@ from headwater.services.enabled import service_classes
 
 
 def glue_service_class() -> type[Service]:
-    """GlueService when the catalog side has composed it, else our families plus the catalog."""
-    try:
-        module = importlib.import_module("headwater.services.glue.service")
-        found: type[Service] = module.GlueService
-        return found
-    except (ImportError, AttributeError):
-        pass
-    from headwater.services.glue.classifiers import ClassifierOperations
-    from headwater.services.glue.connections import ConnectionOperations
+    """GlueService (with our families added if the catalog side has not composed them yet)."""
     from headwater.services.glue.jobs import JobOperations
-    from headwater.services.glue.partitions import PartitionOperations
     from headwater.services.glue.triggers import TriggerOperations
     from headwater.services.glue.workflows import WorkflowOperations
 
-    bases: list[type[Any]] = [PartitionOperations, ClassifierOperations, ConnectionOperations]
+    ours = (JobOperations, WorkflowOperations, TriggerOperations)
     try:
-        crawlers = importlib.import_module("headwater.services.glue.crawlers")
-        bases.append(crawlers.CrawlerOperations)
+        module = importlib.import_module("headwater.services.glue.service")
+        found: type[Service] = module.GlueService
     except (ImportError, AttributeError):
-        pass
-    bases += [JobOperations, WorkflowOperations, TriggerOperations]
-    return type("GlueService", tuple(bases), {})
+        from headwater.services.glue.classifiers import ClassifierOperations
+        from headwater.services.glue.connections import ConnectionOperations
+        from headwater.services.glue.partitions import PartitionOperations
+
+        base = (PartitionOperations, ClassifierOperations, ConnectionOperations)
+        return type("GlueService", (*base, *ours), {})
+    if all(issubclass(found, c) for c in ours):
+        return found
+    return type("GlueService", (found, *ours), {})
+
+
+def _has(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+
+
+# Known gaps of this folder: one dict, name -> reason, used with strict xfail (it must shrink).
+KNOWN_GAPS: dict[str, str] = {}
+if not _has("headwater.services.glue.crawlers", "CrawlerOperations"):
+    KNOWN_GAPS["crawler-action"] = (
+        "the Glue crawler operations (services/glue/crawlers.py) are not there yet: the S0 "
+        "flow's CONDITIONAL trigger starts a second job instead of crawler-parquet"
+    )
+if not _has("headwater.services.glue.tags", "TagOperations"):
+    KNOWN_GAPS["tag-operations"] = (
+        "TagResource / GetTags (services/glue/tags.py) are not there yet: job, workflow and "
+        "trigger tags are only visible through ListJobs / ListTriggers filters"
+    )
+
+
+def known_gap(name: str) -> pytest.MarkDecorator:
+    """Strict xfail while ``name`` is in :data:`KNOWN_GAPS`."""
+    return pytest.mark.xfail(name in KNOWN_GAPS, reason=KNOWN_GAPS.get(name, ""), strict=True)
 
 
 @pytest.fixture(scope="session")

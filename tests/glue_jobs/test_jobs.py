@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.glue_jobs.conftest import wait_for
+from tests.glue_jobs.conftest import known_gap, wait_for
 
 HELLO = """
 import sys
@@ -268,3 +268,17 @@ def test_extra_py_files_are_importable(glue: Any, s3: Any, make_job: Any, run_en
     )
     run = run_ended("libs", glue.start_job_run(JobName="libs")["JobRunId"])
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+
+
+@known_gap("tag-operations")
+def test_tags_of_jobs_workflows_and_triggers(glue: Any, make_job: Any) -> None:
+    make_job("tagged", HELLO, Tags={"team": "data"})
+    glue.create_workflow(Name="tw", Tags={"k": "v"})
+    glue.create_trigger(
+        Name="tt", Type="ON_DEMAND", Actions=[{"JobName": "tagged"}], Tags={"t": "1"}
+    )
+    arn = "arn:aws:glue:us-east-1:000000000000:{}"
+    assert glue.get_tags(ResourceArn=arn.format("job/tagged"))["Tags"] == {"team": "data"}
+    assert glue.get_tags(ResourceArn=arn.format("workflow/tw"))["Tags"] == {"k": "v"}
+    glue.tag_resource(ResourceArn=arn.format("trigger/tt"), TagsToAdd={"u": "2"})
+    assert glue.list_triggers(Tags={"u": "2"})["TriggerNames"] == ["tt"]

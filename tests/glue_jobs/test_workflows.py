@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 from typing import Any
@@ -11,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.glue_jobs.conftest import wait_for
+from tests.glue_jobs.conftest import known_gap, wait_for
 
 CSV = b"customerId,name,amount\r\n1,Ann,2.5\r\n2,Bob,3\r\n3,Cy,4.25\r\n"
 
@@ -56,27 +55,6 @@ print("curated", keys)
 
 OK = "print('ok')\n"
 BOOM = "raise ValueError('bad data')\n"
-
-
-def crawler_operations() -> bool:
-    try:
-        module = importlib.import_module("headwater.services.glue.crawlers")
-    except ImportError:
-        return False
-    return hasattr(module, "CrawlerOperations")
-
-
-# Known gaps: a dict name -> reason, strict (it must shrink as things get fixed).
-XFAIL: dict[str, str] = {}
-if not crawler_operations():
-    XFAIL["crawler-action"] = (
-        "the Glue crawler operations (services/glue/crawlers.py) are not there yet: the "
-        "S0 flow's CONDITIONAL trigger starts a second job instead of crawler-parquet"
-    )
-
-
-def _xfail(name: str) -> Any:
-    return pytest.mark.xfail(name in XFAIL, reason=XFAIL.get(name, ""), strict=True)
 
 
 @pytest.fixture
@@ -382,7 +360,7 @@ def test_workflow_crud(glue: Any) -> None:
     assert err.value.response["Error"]["Code"] == "EntityNotFoundException"
 
 
-@_xfail("crawler-action")
+@known_gap("crawler-action")
 def test_s0_conditional_trigger_starts_a_crawler(
     glue: Any, s3: Any, raw: None, make_job: Any, workflow_done: Any
 ) -> None:
@@ -418,7 +396,10 @@ def test_s0_conditional_trigger_starts_a_crawler(
     crawler = next(n for n in run["Graph"]["Nodes"] if n["Type"] == "CRAWLER")
     assert crawler["CrawlerDetails"]["Crawls"][0]["State"] == "SUCCEEDED"
     tables = glue.get_tables(DatabaseName="byod_curated")["TableList"]
-    assert [t["Name"] for t in tables] == ["customers"]
+    # Which table names the crawler picks is the catalog side's business (and tested there).
+    assert len(tables) == 1
+    assert tables[0]["StorageDescriptor"]["Location"].startswith("s3://lake/curated")
+    assert tables[0]["Parameters"]["classification"] == "parquet"
 
 
 def test_resume_a_failed_node(glue: Any, s3: Any, make_job: Any, workflow_done: Any) -> None:

@@ -8,7 +8,10 @@ from headwater.glue import Bookmark
 from headwater.glue.bookmarks import reset as reset_bookmark
 from headwater.services.base import RequestContext
 from headwater.services.glue import jobs_errors as errors
-from headwater.services.glue import jobs_sync  # noqa: F401  (registers the .sync waiter)
+from headwater.services.glue import (
+    jobs_sync,  # noqa: F401  (registers the .sync waiter)
+    jobs_tags,
+)
 from headwater.services.glue._core import page
 from headwater.services.glue.jobs_core import EtlCore
 from headwater.services.glue.jobs_model import (
@@ -41,12 +44,11 @@ class JobOperations(EtlCore):
         now = self._now()
         job = job_from_create(params, now)
         tags = self._tags_in(params)
-        if tags:
-            job["Tags"] = tags
         with self.env.store.transaction() as conn:
             if S.get_job(conn, ctx.region, job["Name"]) is not None:
                 raise errors.already_exists(f"Job with name {job['Name']} already exists")
             S.put_job(conn, ctx.region, job["Name"], job, now)
+            jobs_tags.put(conn, jobs_tags.arn(ctx.region, ctx.account_id, "job", job["Name"]), tags)
         return {"Name": job["Name"]}
 
     def _job(self, conn: Any, region: str, name: str) -> dict[str, Any]:
@@ -87,12 +89,13 @@ class JobOperations(EtlCore):
         """ListJobs (Tags filter: every given tag must match)."""
         wanted = params.get("Tags") or {}
         with self.env.store.read() as conn:
-            found = S.list_jobs(conn, ctx.region)
-        names = [
-            j["Name"]
-            for j in found
-            if all((j.get("Tags") or {}).get(k) == v for k, v in wanted.items())
-        ]
+            names = [
+                j["Name"]
+                for j in S.list_jobs(conn, ctx.region)
+                if jobs_tags.matches(
+                    conn, jobs_tags.arn(ctx.region, ctx.account_id, "job", j["Name"]), wanted
+                )
+            ]
         chunk, nxt = page(names, params)
         out: dict[str, Any] = {"JobNames": chunk}
         if nxt:
@@ -115,6 +118,7 @@ class JobOperations(EtlCore):
         with self.env.store.transaction() as conn:
             if S.delete_job(conn, ctx.region, name):
                 S.delete_bookmark(conn, ctx.region, name)
+                jobs_tags.put(conn, jobs_tags.arn(ctx.region, ctx.account_id, "job", name), {})
         return {"JobName": name}
 
     # -- runs -------------------------------------------------------------------------------

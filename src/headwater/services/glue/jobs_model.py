@@ -157,8 +157,6 @@ def job_from_update(old: dict[str, Any], update: dict[str, Any], now: float) -> 
         job["Role"] = old.get("Role")
     job["CreatedOn"] = old.get("CreatedOn", now)
     job["LastModifiedOn"] = now
-    if old.get("Tags"):
-        job["Tags"] = old["Tags"]
     return _defaults(_validate(job))
 
 

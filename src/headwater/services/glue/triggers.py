@@ -28,6 +28,7 @@ from headwater.glue.triggers import compile_actions, compile_batching, compile_p
 from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
 from headwater.services.glue import jobs_errors as errors
+from headwater.services.glue import jobs_tags
 from headwater.services.glue._core import page
 from headwater.services.glue.jobs_core import EtlCore
 from headwater.services.glue.workflow_engine import stored_trigger
@@ -89,7 +90,7 @@ class TriggerOperations(EtlCore):
         state = TriggerState.ACTIVATED.value if start else TriggerState.CREATED.value
         body = trig.to_wire()
         body["_account"] = ctx.account_id
-        body["Tags"] = self._tags_in(params)
+        tags = self._tags_in(params)
         now = self.env.clock.now()
         with self.env.store.transaction() as conn:
             if S.get_trigger(conn, ctx.region, trig.name) is not None:
@@ -110,6 +111,9 @@ class TriggerOperations(EtlCore):
                     batch_deadline=None,
                     body=body,
                 ),
+            )
+            jobs_tags.put(
+                conn, jobs_tags.arn(ctx.region, ctx.account_id, "trigger", trig.name), tags
             )
         self.etl.scheduler.wake()
         return {"Name": trig.name}
@@ -143,11 +147,14 @@ class TriggerOperations(EtlCore):
     def list_triggers(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """ListTriggers (DependentJobName, Tags)."""
         wanted = params.get("Tags") or {}
-        rows = [
-            r
-            for r in self._dependent(ctx, params)
-            if all((r.body.get("Tags") or {}).get(k) == v for k, v in wanted.items())
-        ]
+        with self.env.store.read() as conn:
+            rows = [
+                r
+                for r in self._dependent(ctx, params)
+                if jobs_tags.matches(
+                    conn, jobs_tags.arn(ctx.region, ctx.account_id, "trigger", r.name), wanted
+                )
+            ]
         chunk, nxt = page([r.name for r in rows], params)
         out: dict[str, Any] = {"TriggerNames": chunk}
         if nxt:
@@ -195,7 +202,6 @@ class TriggerOperations(EtlCore):
             self._check_actions(ctx, conn, trig)
             body = trig.to_wire()
             body["_account"] = row.body.get("_account", ctx.account_id)
-            body["Tags"] = row.body.get("Tags") or {}
             new = replace(row, body=body, next_fire=self._next_fire(trig, row.state))
             if trig.batching is not None and new.batch:
                 pending = PendingBatch.from_json(new.batch)
@@ -207,7 +213,9 @@ class TriggerOperations(EtlCore):
     def delete_trigger(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteTrigger (no error when it does not exist)."""
         with self.env.store.transaction() as conn:
-            S.delete_trigger(conn, ctx.region, params["Name"])
+            if S.delete_trigger(conn, ctx.region, params["Name"]):
+                arn = jobs_tags.arn(ctx.region, ctx.account_id, "trigger", params["Name"])
+                jobs_tags.put(conn, arn, {})
         self.etl.scheduler.wake()
         return {"Name": params["Name"]}
 

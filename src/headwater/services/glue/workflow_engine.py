@@ -258,32 +258,39 @@ class WorkflowEngine:
         return out
 
     def _start_crawler(self, region: str, account: str, name: str) -> str | None:
-        """Start a crawl through the crawler operations; the error message if it cannot."""
+        """Start a crawl through the crawler side; the error message if it cannot."""
         self._hook_crawlers()
-        starter = getattr(self.service, "start_crawler", None)
-        if not callable(starter):
-            return f"Crawler {name} cannot be started: Headwater's crawler service is not running"
-        ctx = RequestContext(
-            request_id=str(uuid.uuid4()),
-            region=region,
-            account_id=account,
-            service="glue",
-            operation="StartCrawler",
-            user_agent="glue.amazonaws.com",
-        )
+        start_crawl = getattr(self.service, "start_crawl", None)
         try:
+            if callable(start_crawl):
+                start_crawl(region, name, account_id=account)
+                return None
+            starter = getattr(self.service, "start_crawler", None)
+            if not callable(starter):
+                return f"Crawler {name} cannot be started: Headwater's crawlers are not running"
+            ctx = RequestContext(
+                request_id=str(uuid.uuid4()),
+                region=region,
+                account_id=account,
+                service="glue",
+                operation="StartCrawler",
+                user_agent="glue.amazonaws.com",
+            )
             starter(ctx, {"Name": name})
         except ServiceError as err:
             return err.message
         return None
 
     def _hook_crawlers(self) -> None:
+        """Subscribe to crawl completions (the crawler side's listener hook), once."""
         if self._crawl_hooked:
             return
-        hook = getattr(self.service, "add_crawl_listener", None)
-        if callable(hook):
-            hook(self.on_crawl)
-            self._crawl_hooked = True
+        for hook_name in ("add_completion_listener", "add_crawl_listener"):
+            hook = getattr(self.service, hook_name, None)
+            if callable(hook):
+                hook(self.on_crawl)
+                self._crawl_hooked = True
+                return
 
     # -- applying results ---------------------------------------------------------------------
     def _save(self, conn: Any, row: WorkflowRunRow, state: RunState) -> WorkflowRunRow:
@@ -333,7 +340,7 @@ class WorkflowEngine:
             self.perform(event.region, run_id)
 
     def on_crawl(self, event: Any) -> None:
-        """The crawler hook: a crawl ended (``region``, ``name`` and ``state`` are read from it)."""
+        """The crawler hook: a crawl ended (a ``CrawlCompletion``, an object or a dict)."""
         region = _field(event, "region", "Region")
         name = _field(event, "crawler_name", "name", "CrawlerName", "Name")
         state = _crawl_state(_field(event, "state", "State", "status", "Status"))

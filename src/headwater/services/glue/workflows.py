@@ -6,6 +6,7 @@ from typing import Any
 
 from headwater.services.base import RequestContext
 from headwater.services.glue import jobs_errors as errors
+from headwater.services.glue import jobs_tags
 from headwater.services.glue._core import page
 from headwater.services.glue.jobs_core import EtlCore
 from headwater.services.glue.workflow_shapes import run_out, workflow_out
@@ -43,12 +44,13 @@ class WorkflowOperations(EtlCore):
             "CreatedOn": now,
             "LastModifiedOn": now,
             "MaxConcurrentRuns": limit,
-            "Tags": self._tags_in(params),
         }
+        tags = self._tags_in(params)
         with self.env.store.transaction() as conn:
             if S.get_workflow(conn, ctx.region, name) is not None:
                 raise errors.already_exists(f"Workflow with name {name} already exists")
             S.put_workflow(conn, ctx.region, name, body, now)
+            jobs_tags.put(conn, jobs_tags.arn(ctx.region, ctx.account_id, "workflow", name), tags)
         return {"Name": name}
 
     def _workflow(self, conn: Any, region: str, name: str) -> dict[str, Any]:
@@ -134,6 +136,8 @@ class WorkflowOperations(EtlCore):
                 for trig in S.list_triggers(conn, ctx.region, name):
                     S.delete_trigger(conn, ctx.region, trig.name)
                 S.delete_workflow_runs(conn, ctx.region, name)
+                arn = jobs_tags.arn(ctx.region, ctx.account_id, "workflow", name)
+                jobs_tags.put(conn, arn, {})
         self.etl.scheduler.wake()
         return {"Name": name}
 
