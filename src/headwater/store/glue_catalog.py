@@ -1,7 +1,6 @@
-"""Port for the Glue Data Catalog: databases, tables (with versions), partitions, crawlers,
-crawl history, classifiers, connections and tags.
+"""Port for the Glue Data Catalog: databases, tables, partitions, crawlers, and the rest.
 
-Catalog objects are kept as Glue's PascalCase wire dicts in JSON bodies (schema version ``v``
+Also crawl history, table versions, classifiers, connections and tags. Catalog objects are kept as Glue's PascalCase wire dicts in JSON bodies (schema version ``v``
 1, timestamps as epoch seconds), keyed by region and lower-case names, so that the service
 layer maps them with :mod:`headwater.catalog.wire` and the query engine reads them as they are.
 """
@@ -56,7 +55,9 @@ partitions = sa.Table(
     sa.Column("table_name", sa.String(255), nullable=False),
     sa.Column("values_key", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Index("ix_glue_partitions_key", "region", "database", "table_name", "values_key", unique=True),
+    sa.Index(
+        "ix_glue_partitions_key", "region", "database", "table_name", "values_key", unique=True
+    ),
 )
 crawlers = sa.Table(
     "glue_crawlers",
@@ -351,8 +352,10 @@ class GlueCatalogStore:
         *,
         archive: bool = True,
     ) -> None:
-        """Store ``body`` as version ``version`` of the table (current and, with ``archive``,
-        kept in the version history; without it the previous version is dropped)."""
+        """Store ``body`` as version ``version`` of the table, the current one.
+
+        With ``archive`` the previous version stays in the history; without it, it is dropped.
+        """
         name = body["Name"]
         text = _dump(body)
         previous = GlueCatalogStore.table_version(conn, region, database, name)

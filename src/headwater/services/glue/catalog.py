@@ -76,7 +76,9 @@ class CatalogOperations(GlueCore):
     def update_database(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """UpdateDatabase."""
         with self.env.store.transaction() as conn:
-            self.writer(conn, ctx).update_database(self._name(params["Name"]), params["DatabaseInput"])
+            self.writer(conn, ctx).update_database(
+                self._name(params["Name"]), params["DatabaseInput"]
+            )
         return {}
 
     def delete_database(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def _tokens(text: str) -> list[_Tok]:
             break
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise ExpressionError(f"Unsupported expression near {text[pos:pos + 20]!r}")
+            raise ExpressionError(f"Unsupported expression near {text[pos : pos + 20]!r}")
         pos = match.end()
         kind = match.lastgroup or ""
         value = match.group(kind)
@@ -192,10 +192,14 @@ class _Parser:
             is_not = self.accept_kw("NOT")
             if not self.accept_kw("NULL"):
                 raise ExpressionError("IS needs NULL")
-            return (lambda row: row.get(key) is not None) if is_not else (
-                lambda row: row.get(key) is None
+            return (
+                (lambda row: row.get(key) is not None)
+                if is_not
+                else (lambda row: row.get(key) is None)
             )
-        elif tok.kind == "op" and tok.text in ("=", "<>", "!=", "<", "<=", ">", ">=") and not negate:
+        elif (
+            tok.kind == "op" and tok.text in ("=", "<>", "!=", "<", "<=", ">", ">=") and not negate
+        ):
             self.take()
             pred = _compare(key, conv, tok.text, conv(self.literal()))
             return pred

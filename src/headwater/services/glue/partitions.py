@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from headwater.services.base import RequestContext
+from headwater.services.errors import ServiceError
 from headwater.services.glue import errors
 from headwater.services.glue._core import page
 from headwater.services.glue.catalog import CatalogOperations
@@ -33,9 +34,7 @@ class PartitionOperations(CatalogOperations):
             )
         return {}
 
-    def batch_create_partition(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
+    def batch_create_partition(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """BatchCreatePartition: the ones that fail are reported in Errors."""
         with self.env.store.transaction() as conn:
             failures = self.writer(conn, ctx).add_partitions(
@@ -62,7 +61,10 @@ class PartitionOperations(CatalogOperations):
         with self.env.store.read() as conn:
             table = self._require_table(conn, ctx, db, name)
             found = S.list_partitions(conn, ctx.region, db, name)
-        keys = [(str(k["Name"]), str(k.get("Type") or "string")) for k in table.get("PartitionKeys") or []]
+        keys = [
+            (str(k["Name"]), str(k.get("Type") or "string"))
+            for k in table.get("PartitionKeys") or []
+        ]
         try:
             selected = compile_expression(str(params.get("Expression") or ""), keys)
         except ExpressionError as exc:
@@ -104,9 +106,7 @@ class PartitionOperations(CatalogOperations):
             )
         return {}
 
-    def batch_update_partition(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
+    def batch_update_partition(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """BatchUpdatePartition."""
         failures = []
         with self.env.store.transaction() as conn:
@@ -120,7 +120,7 @@ class PartitionOperations(CatalogOperations):
                         entry["PartitionValueList"],
                         entry["PartitionInput"],
                     )
-                except errors.ServiceError as err:
+                except ServiceError as err:
                     failures.append(
                         {
                             "PartitionValueList": entry["PartitionValueList"],
@@ -137,9 +137,7 @@ class PartitionOperations(CatalogOperations):
             )
         return {}
 
-    def batch_delete_partition(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
+    def batch_delete_partition(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """BatchDeletePartition: missing ones are reported in Errors."""
         with self.env.store.transaction() as conn:
             failures = self.writer(conn, ctx).delete_partitions(
