@@ -13,6 +13,7 @@ __all__ = ["service_classes"]
 
 def service_classes() -> list[type[Service]]:
     """Return every service class, in start order."""
+    from headwater.services.glue import GlueService
     from headwater.services.lambda_ import LambdaService
     from headwater.services.logs import LogsService
     from headwater.services.s3 import S3Service
@@ -29,4 +30,5 @@ def service_classes() -> list[type[Service]]:
         LambdaService,
         SnsService,
         StepFunctionsService,
+        GlueService,
     ]

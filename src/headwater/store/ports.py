@@ -3,6 +3,7 @@
 from headwater.store import (  # noqa: F401  (importing a port registers its tables)
     cloudtrail,
     events,
+    glue_catalog,
     glue_jobs,
     iam,
     lambda_,
