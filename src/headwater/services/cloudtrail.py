@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -182,8 +183,6 @@ class CloudTrailService(Service):
         return {}
 
     def _set_logging(self, ctx: RequestContext, name: str, on: bool) -> dict[str, Any]:
-        from dataclasses import replace
-
         now = self.env.clock.now()
         with self.env.store.transaction() as conn:
             t = self._find(conn, ctx, name)
@@ -217,8 +216,6 @@ class CloudTrailService(Service):
 
     def put_event_selectors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """PutEventSelectors: basic or advanced selectors (not both), validated."""
-        from dataclasses import replace
-
         basic = params.get("EventSelectors")
         advanced = params.get("AdvancedEventSelectors")
         if (basic is None) == (advanced is None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -117,7 +118,7 @@ class IamService(Service):
             role = IamStore.get_role(conn, params["RoleName"])
             if role is None:
                 raise _no_such("role", params["RoleName"])
-            IamStore.put_role(conn, _replace(role, assume_role_policy=doc))
+            IamStore.put_role(conn, replace(role, assume_role_policy=doc))
         return {}
 
     def delete_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +145,7 @@ class IamService(Service):
             tags = {t["Key"]: t["Value"] for t in role.tags}
             tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
             IamStore.put_role(
-                conn, _replace(role, tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+                conn, replace(role, tags=[{"Key": k, "Value": v} for k, v in tags.items()])
             )
         return {}
 
@@ -367,9 +368,3 @@ def _paginate(keys: list[str], params: dict[str, Any]) -> tuple[list[str], str |
     page = keys[start : start + limit]
     nxt = keys[start + limit] if start + limit < len(keys) else None
     return page, nxt
-
-
-def _replace(role: RoleRow, **changes: Any) -> RoleRow:
-    from dataclasses import replace
-
-    return replace(role, **changes)

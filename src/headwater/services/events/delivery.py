@@ -19,7 +19,7 @@ from headwater.services.events.targets import Delivery, TargetError, deliver
 from headwater.store.events import DeliveryRow, EventsStore
 
 if TYPE_CHECKING:
-    from headwater.services.events.service import EventsService
+    from headwater.services.events._core import EventsCore
 
 __all__ = ["Dispatcher", "backoff"]
 
@@ -39,7 +39,7 @@ def backoff(attempt: int, rng: random.Random) -> float:
 class Dispatcher:
     """Delivers queued events on the background loop."""
 
-    def __init__(self, service: EventsService) -> None:
+    def __init__(self, service: EventsCore) -> None:
         self.service = service
         self._signal: Signal | None = None
         self._rng = random.Random()
@@ -95,11 +95,7 @@ class Dispatcher:
             )
         event = json.loads(body) if body else {}
         account = event.get("account", env.account_id)
-        rule_arn = (
-            f"arn:aws:events:{row.region}:{account}:rule/{row.rule}"
-            if row.bus == "default"
-            else f"arn:aws:events:{row.region}:{account}:rule/{row.bus}/{row.rule}"
-        )
+        rule_arn = self.service._rule_arn(row.region, account, row.bus, row.rule)
         delivery = Delivery(
             target_arn=row.target_arn,
             input_text=row.input,

@@ -1,43 +1,32 @@
-"""The EventBridge API: buses, rules, targets, PutEvents, TestEventPattern, archives."""
+"""The EventBridge API: buses, rules, targets, PutEvents, TestEventPattern.
+
+Archives, replays and tags are in ``archives.py``; state and event ingestion in ``_core.py``.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from typing import Any
 
 from headwater.events import (
-    EventPattern,
     EventsError,
-    RuleIndex,
     compile_pattern,
     compile_schedule,
     compile_target_input,
     evaluate_event_pattern,
 )
-from headwater.services.base import RequestContext, Service
+from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
-from headwater.services.events import delivery as delivery_loop
-from headwater.services.events import sources
+from headwater.services.events._common import DEFAULT_BUS, bus_name, not_found, paginate
+from headwater.services.events.archives import ArchiveOperations
 from headwater.services.events.shapes import envelope, iso, next_fire_time
 from headwater.store.events import BusRow, EventsStore, RuleRow, TargetRow
 
 __all__ = ["EventsService"]
 
-DEFAULT_BUS = "default"
 MAX_TARGETS_PER_RULE = 5
 MAX_ENTRIES_BYTES = 256 * 1024
-
-
-def _not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message)
-
-
-def _bus_name(value: str | None) -> str:
-    if not value:
-        return DEFAULT_BUS
-    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
 
 
 def _entry_size(entry: dict[str, Any]) -> int:
@@ -49,74 +38,8 @@ def _entry_size(entry: dict[str, Any]) -> int:
     return size
 
 
-class EventsService(Service):
+class EventsService(ArchiveOperations):
     """EventBridge, with durable at-least-once delivery to targets."""
-
-    service_name = "events"
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        self._lock = threading.RLock()
-        self._indexes: dict[tuple[str, str], RuleIndex] = {}
-        self._archives: dict[str, list[tuple[str, str, EventPattern | None]]] | None = None
-        self.dispatcher = delivery_loop.Dispatcher(self)
-        self.bridge = sources.S3Bridge(self)
-        self.scheduler = sources.Scheduler(self)
-
-    # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> None:
-        """Resume delivery, the S3/CloudTrail bridge and schedules from the store."""
-        bg = self.env.background
-        if bg is None:
-            return
-        self.dispatcher.start(bg)
-        self.bridge.start(bg)
-        self.scheduler.start(bg)
-
-    def reset(self) -> None:
-        """Forget the in-memory indexes (the store is wiped by the caller)."""
-        with self._lock:
-            self._indexes.clear()
-            self._archives = None
-        self.bridge.reset()
-
-    # -- helpers --------------------------------------------------------------------------
-    def _bus_arn(self, region: str, account: str, name: str) -> str:
-        return f"arn:aws:events:{region}:{account}:event-bus/{name}"
-
-    def _rule_arn(self, region: str, account: str, bus: str, name: str) -> str:
-        if bus == DEFAULT_BUS:
-            return f"arn:aws:events:{region}:{account}:rule/{name}"
-        return f"arn:aws:events:{region}:{account}:rule/{bus}/{name}"
-
-    def _bus_exists(self, conn: Any, region: str, name: str) -> bool:
-        return name == DEFAULT_BUS or EventsStore.get_bus(conn, region, name) is not None
-
-    def _require_bus(self, conn: Any, region: str, name: str) -> None:
-        if not self._bus_exists(conn, region, name):
-            raise _not_found(f"Event bus {name} does not exist.")
-
-    def _require_rule(self, conn: Any, region: str, bus: str, name: str) -> RuleRow:
-        self._require_bus(conn, region, bus)
-        rule = EventsStore.get_rule(conn, region, bus, name)
-        if rule is None:
-            raise _not_found(f"Rule {name} does not exist on EventBus {bus}.")
-        return rule
-
-    def _index(self, conn: Any, region: str, bus: str) -> RuleIndex:
-        key = (region, bus)
-        index = self._indexes.get(key)
-        if index is None:
-            index = RuleIndex()
-            for rule in EventsStore.list_rules(conn, region, bus):
-                if rule.pattern and rule.state != "DISABLED":
-                    index.add(rule.name, rule.pattern)
-            self._indexes[key] = index
-        return index
-
-    def _invalidate(self, region: str, bus: str) -> None:
-        with self._lock:
-            self._indexes.pop((region, bus), None)
 
     # -- buses ----------------------------------------------------------------------------
     def create_event_bus(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +80,7 @@ class EventsService(Service):
 
     def describe_event_bus(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeEventBus."""
-        name = _bus_name(params.get("Name"))
+        name = bus_name(params.get("Name"))
         with self.env.store.read() as conn:
             self._require_bus(conn, ctx.region, name)
             bus = EventsStore.get_bus(conn, ctx.region, name)
@@ -191,7 +114,7 @@ class EventsService(Service):
     def put_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """PutRule: create or update; the pattern or schedule is compiled now."""
         name = params["Name"]
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         pattern_text = params.get("EventPattern")
         schedule_text = params.get("ScheduleExpression")
         if not pattern_text and not schedule_text:
@@ -270,7 +193,7 @@ class EventsService(Service):
 
     def describe_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeRule."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         with self.env.store.read() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Name"])
         out = self._rule_out(rule)
@@ -279,7 +202,7 @@ class EventsService(Service):
 
     def list_rules(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """ListRules (NamePrefix, Limit/NextToken)."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         prefix = params.get("NamePrefix", "")
         with self.env.store.read() as conn:
             self._require_bus(conn, ctx.region, bus)
@@ -288,7 +211,7 @@ class EventsService(Service):
                 for r in EventsStore.list_rules(conn, ctx.region, bus)
                 if r.name.startswith(prefix)
             ]
-        page, token = _page([r.name for r in found], params)
+        page, token = paginate([r.name for r in found], params)
         by_name = {r.name: r for r in found}
         out: dict[str, Any] = {"Rules": [self._rule_out(by_name[n]) for n in page]}
         if token:
@@ -296,7 +219,7 @@ class EventsService(Service):
         return out
 
     def _set_state(self, ctx: RequestContext, params: dict[str, Any], state: str) -> None:
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         now = self.env.clock.now()
         with self.env.store.transaction() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Name"])
@@ -324,10 +247,10 @@ class EventsService(Service):
 
     def delete_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """DeleteRule: refused while the rule has targets (unless Force), as AWS does."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         with self.env.store.transaction() as conn:
             if not self._bus_exists(conn, ctx.region, bus):
-                raise _not_found(f"Event bus {bus} does not exist.")
+                raise not_found(f"Event bus {bus} does not exist.")
             rule = EventsStore.get_rule(conn, ctx.region, bus, params["Name"])
             if rule is None:
                 return {}  # deleting a missing rule succeeds, as on AWS
@@ -346,7 +269,7 @@ class EventsService(Service):
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         """ListRuleNamesByTarget."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         with self.env.store.read() as conn:
             names = sorted(
                 {
@@ -355,7 +278,7 @@ class EventsService(Service):
                     if t.bus == bus and t.arn == params["TargetArn"]
                 }
             )
-        page, token = _page(names, params)
+        page, token = paginate(names, params)
         out: dict[str, Any] = {"RuleNames": page}
         if token:
             out["NextToken"] = token
@@ -364,7 +287,7 @@ class EventsService(Service):
     # -- targets --------------------------------------------------------------------------
     def put_targets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """PutTargets: each target's input settings are validated now."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         failed: list[dict[str, Any]] = []
         with self.env.store.transaction() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Rule"])
@@ -412,7 +335,7 @@ class EventsService(Service):
 
     def remove_targets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """RemoveTargets."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         failed: list[dict[str, Any]] = []
         with self.env.store.transaction() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Rule"])
@@ -429,11 +352,11 @@ class EventsService(Service):
 
     def list_targets_by_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """ListTargetsByRule."""
-        bus = _bus_name(params.get("EventBusName"))
+        bus = bus_name(params.get("EventBusName"))
         with self.env.store.read() as conn:
             rule = self._require_rule(conn, ctx.region, bus, params["Rule"])
             targets = EventsStore.targets(conn, ctx.region, bus, rule.name)
-        page, token = _page([t.target_id for t in targets], params)
+        page, token = paginate([t.target_id for t in targets], params)
         by_id = {t.target_id: t for t in targets}
         out: dict[str, Any] = {"Targets": [by_id[i].spec for i in page]}
         if token:
@@ -454,7 +377,7 @@ class EventsService(Service):
         with self.env.store.transaction() as conn:
             for entry in entries:
                 problem = _check_entry(entry)
-                bus = _bus_name(entry.get("EventBusName"))
+                bus = bus_name(entry.get("EventBusName"))
                 if problem is None and not self._bus_exists(conn, ctx.region, bus):
                     problem = ("ResourceNotFoundException", f"Event bus {bus} does not exist.")
                 if problem is not None:
@@ -477,79 +400,6 @@ class EventsService(Service):
             self.dispatcher.wake()
         return {"FailedEntryCount": len(entries) - accepted, "Entries": results}
 
-    def ingest_event(self, event: dict[str, Any], *, region: str, bus: str) -> int | None:
-        """Accept an event built by Headwater itself (S3, CloudTrail, schedules, buses)."""
-        with self.env.store.transaction() as conn:
-            if not self._bus_exists(conn, region, bus):
-                return None
-            seq = self._ingest(conn, event, region=region, bus=bus, at=self.env.clock.now())
-        self.dispatcher.wake()
-        return seq
-
-    def _ingest(
-        self,
-        conn: Any,
-        event: dict[str, Any],
-        *,
-        region: str,
-        bus: str,
-        at: float,
-        only_rules: set[str] | None = None,
-    ) -> int:
-        """Store one event, match it on its bus and queue a delivery per target."""
-        body = json.dumps(event, separators=(",", ":"))
-        seq = EventsStore.accept(
-            conn, event_id=event["id"], region=region, bus=bus, ingested=at, body=body
-        )
-        with self._lock:
-            names = self._index(conn, region, bus).match(event)
-        for name in names:
-            if only_rules is not None and name not in only_rules:
-                continue
-            self.queue_rule(conn, event, region=region, bus=bus, rule_name=name, seq=seq, at=at)
-        self._archive(conn, event, region=region, bus=bus, body=body)
-        return seq
-
-    def queue_rule(
-        self,
-        conn: Any,
-        event: dict[str, Any],
-        *,
-        region: str,
-        bus: str,
-        rule_name: str,
-        seq: int,
-        at: float,
-    ) -> None:
-        """Queue deliveries of ``event`` to every target of one rule."""
-        rule_arn = self._rule_arn(region, event.get("account", self.env.account_id), bus, rule_name)
-        for target in EventsStore.targets(conn, region, bus, rule_name):
-            spec = target.spec
-            transformer = spec.get("InputTransformer") or {}
-            compiled = compile_target_input(
-                target_id=target.target_id,
-                input=spec.get("Input"),
-                input_path=spec.get("InputPath"),
-                input_paths_map=transformer.get("InputPathsMap"),
-                input_template=transformer.get("InputTemplate"),
-            )
-            rendered = compiled.render(
-                event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=iso(at)
-            )
-            if rendered is None:
-                continue
-            EventsStore.add_delivery(
-                conn,
-                event_seq=seq,
-                region=region,
-                bus=bus,
-                rule=rule_name,
-                target_id=target.target_id,
-                target_arn=target.arn,
-                input_text=rendered,
-                at=at,
-            )
-
     def test_event_pattern(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """TestEventPattern."""
         try:
@@ -560,233 +410,6 @@ class EventsService(Service):
                 getattr(err, "message", str(err)),
             ) from err
         return {"Result": bool(result)}
-
-    # -- archives and replays -------------------------------------------------------------
-    def _archive_arn(self, ctx: RequestContext, name: str) -> str:
-        return f"arn:aws:events:{ctx.region}:{ctx.account_id}:archive/{name}"
-
-    def create_archive(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """CreateArchive: events on the source bus that match the pattern are kept."""
-        name = params["ArchiveName"]
-        pattern = params.get("EventPattern")
-        if pattern:
-            try:
-                compile_pattern(pattern)
-            except EventsError as err:
-                raise ServiceError(
-                    "InvalidEventPatternException", getattr(err, "message", str(err))
-                ) from err
-        now = self.env.clock.now()
-        with self.env.store.transaction() as conn:
-            if EventsStore.get_archive(conn, ctx.region, name):
-                raise ServiceError(
-                    "ResourceAlreadyExistsException", f"Archive {name} already exists."
-                )
-            bus = _bus_name(params["EventSourceArn"])
-            self._require_bus(conn, ctx.region, bus)
-            EventsStore.put_archive(
-                conn,
-                {
-                    "region": ctx.region,
-                    "name": name,
-                    "arn": self._archive_arn(ctx, name),
-                    "source_arn": params["EventSourceArn"],
-                    "pattern": pattern,
-                    "description": params.get("Description"),
-                    "retention_days": params.get("RetentionDays", 0),
-                    "created": now,
-                },
-            )
-        with self._lock:
-            self._archives = None
-        return {"ArchiveArn": self._archive_arn(ctx, name), "State": "ENABLED", "CreationTime": now}
-
-    def describe_archive(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """DescribeArchive."""
-        with self.env.store.read() as conn:
-            arc = EventsStore.get_archive(conn, ctx.region, params["ArchiveName"])
-            if arc is None:
-                raise _not_found(f"Archive {params['ArchiveName']} does not exist.")
-            count, size = EventsStore.archive_stats(conn, ctx.region, arc["name"])
-        out = {
-            "ArchiveArn": arc["arn"],
-            "ArchiveName": arc["name"],
-            "EventSourceArn": arc["source_arn"],
-            "State": "ENABLED",
-            "RetentionDays": arc["retention_days"],
-            "SizeBytes": size,
-            "EventCount": count,
-            "CreationTime": arc["created"],
-        }
-        if arc["pattern"]:
-            out["EventPattern"] = arc["pattern"]
-        if arc["description"]:
-            out["Description"] = arc["description"]
-        return out
-
-    def list_archives(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """ListArchives."""
-        with self.env.store.read() as conn:
-            found = EventsStore.list_archives(conn, ctx.region)
-        return {
-            "Archives": [
-                {
-                    "ArchiveName": a["name"],
-                    "EventSourceArn": a["source_arn"],
-                    "State": "ENABLED",
-                    "RetentionDays": a["retention_days"],
-                    "CreationTime": a["created"],
-                }
-                for a in found
-            ]
-        }
-
-    def delete_archive(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """DeleteArchive."""
-        with self.env.store.transaction() as conn:
-            if EventsStore.get_archive(conn, ctx.region, params["ArchiveName"]) is None:
-                raise _not_found(f"Archive {params['ArchiveName']} does not exist.")
-            EventsStore.delete_archive(conn, ctx.region, params["ArchiveName"])
-        with self._lock:
-            self._archives = None
-        return {}
-
-    def _archive(
-        self, conn: Any, event: dict[str, Any], *, region: str, bus: str, body: str
-    ) -> None:
-        if event.get("replay-name"):
-            return  # replayed events are not archived again
-        with self._lock:
-            if self._archives is None:
-                table: dict[str, list[tuple[str, str, EventPattern | None]]] = {}
-                for arc in EventsStore.list_archives(conn):
-                    key = f"{arc['region']}/{_bus_name(arc['source_arn'])}"
-                    pat = compile_pattern(arc["pattern"]) if arc["pattern"] else None
-                    table.setdefault(key, []).append((arc["region"], arc["name"], pat))
-                self._archives = table
-            wanted = self._archives.get(f"{region}/{bus}", [])
-        for arc_region, name, pattern in wanted:
-            if pattern is None or pattern.matches(event):
-                EventsStore.archive_event(conn, arc_region, name, _event_time(event), body)
-
-    def start_replay(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """StartReplay: archived events in the window are sent again to the destination."""
-        name = params["ReplayName"]
-        archive_name = params["EventSourceArn"].rsplit("/", 1)[-1]
-        start = params["EventStartTime"].timestamp()
-        end = params["EventEndTime"].timestamp()
-        if end <= start:
-            raise ServiceError(
-                "ValidationException",
-                "Parameter EventEndTime is not valid. Reason: EventStartTime "
-                "must be before EventEndTime.",
-            )
-        dest = params["Destination"]
-        dest_bus = _bus_name(dest["Arn"])
-        filter_rules = {a.rsplit("/", 1)[-1] for a in dest.get("FilterArns", [])}
-        now = self.env.clock.now()
-        replay_arn = f"arn:aws:events:{ctx.region}:{ctx.account_id}:replay/{name}"
-        with self.env.store.transaction() as conn:
-            if EventsStore.get_replay(conn, ctx.region, name):
-                raise ServiceError(
-                    "ResourceAlreadyExistsException", f"Replay {name} already exists."
-                )
-            if EventsStore.get_archive(conn, ctx.region, archive_name) is None:
-                raise _not_found(f"Archive {archive_name} does not exist.")
-            self._require_bus(conn, ctx.region, dest_bus)
-            bodies = EventsStore.archived_events(conn, ctx.region, archive_name, start, end)
-            last = None
-            for body in bodies:
-                event = json.loads(body)
-                event["replay-name"] = name
-                last = _event_time(event)
-                self._ingest(
-                    conn,
-                    event,
-                    region=ctx.region,
-                    bus=dest_bus,
-                    at=now,
-                    only_rules=filter_rules or None,
-                )
-            spec = {
-                "ReplayName": name,
-                "ReplayArn": replay_arn,
-                "EventSourceArn": params["EventSourceArn"],
-                "Destination": dest,
-                "EventStartTime": start,
-                "EventEndTime": end,
-                "State": "COMPLETED",
-                "ReplayStartTime": now,
-                "ReplayEndTime": now,
-                "Description": params.get("Description"),
-            }
-            if last is not None:
-                spec["EventLastReplayedTime"] = last
-            EventsStore.put_replay(conn, ctx.region, name, spec)
-        self.dispatcher.wake()
-        return {"ReplayArn": replay_arn, "State": "STARTING", "ReplayStartTime": now}
-
-    def describe_replay(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """DescribeReplay."""
-        with self.env.store.read() as conn:
-            spec = EventsStore.get_replay(conn, ctx.region, params["ReplayName"])
-        if spec is None:
-            raise _not_found(f"Replay {params['ReplayName']} does not exist.")
-        return {k: v for k, v in spec.items() if v is not None}
-
-    def list_replays(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """ListReplays."""
-        with self.env.store.read() as conn:
-            found = EventsStore.list_replays(conn, ctx.region)
-        keys = (
-            "ReplayName",
-            "EventSourceArn",
-            "State",
-            "EventStartTime",
-            "EventEndTime",
-            "ReplayStartTime",
-            "ReplayEndTime",
-            "EventLastReplayedTime",
-        )
-        return {"Replays": [{k: r[k] for k in keys if r.get(k) is not None} for r in found]}
-
-    # -- tags -----------------------------------------------------------------------------
-    def _tagged(self, conn: Any, ctx: RequestContext, arn: str) -> tuple[str, Any]:
-        for rule in EventsStore.list_rules(conn, ctx.region):
-            if rule.arn == arn:
-                return "rule", rule
-        for bus in EventsStore.list_buses(conn, ctx.region):
-            if bus.arn == arn:
-                return "bus", bus
-        raise _not_found(f"Resource {arn} does not exist.")
-
-    def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """TagResource (rules)."""
-        with self.env.store.transaction() as conn:
-            kind, row = self._tagged(conn, ctx, params["ResourceARN"])
-            tags = {t["Key"]: t["Value"] for t in row.tags}
-            tags.update({t["Key"]: t["Value"] for t in params["Tags"]})
-            if kind != "rule":
-                raise ServiceError("ValidationException", "Only rules can be tagged here.")
-            EventsStore.put_rule(
-                conn, replace(row, tags=[{"Key": k, "Value": v} for k, v in tags.items()])
-            )
-        return {}
-
-    def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """UntagResource (rules)."""
-        with self.env.store.transaction() as conn:
-            kind, row = self._tagged(conn, ctx, params["ResourceARN"])
-            if kind == "rule":
-                keep = [t for t in row.tags if t["Key"] not in set(params["TagKeys"])]
-                EventsStore.put_rule(conn, replace(row, tags=keep))
-        return {}
-
-    def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """ListTagsForResource."""
-        with self.env.store.read() as conn:
-            _, row = self._tagged(conn, ctx, params["ResourceARN"])
-        return {"Tags": row.tags}
 
     # -- operator's view ------------------------------------------------------------------
     def internal_stats(self, query: dict[str, str]) -> dict[str, int]:
@@ -834,19 +457,3 @@ def _check_entry(entry: dict[str, Any]) -> tuple[str, str] | None:
     if not isinstance(detail, dict):
         return ("MalformedDetail", "Detail is malformed.")
     return None
-
-
-def _event_time(event: dict[str, Any]) -> float:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(str(event.get("time", "")).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
-
-
-def _page(keys: list[str], params: dict[str, Any]) -> tuple[list[str], str | None]:
-    start = int(params["NextToken"]) if str(params.get("NextToken", "")).isdigit() else 0
-    limit = int(params.get("Limit") or 100)
-    page = keys[start : start + limit]
-    return page, str(start + limit) if start + limit < len(keys) else None

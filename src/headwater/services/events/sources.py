@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from headwater.events import compile_schedule
@@ -14,7 +16,7 @@ from headwater.store import outbox
 from headwater.store.events import EventsStore
 
 if TYPE_CHECKING:
-    from headwater.services.events.service import EventsService
+    from headwater.services.events._core import EventsCore
 
 __all__ = ["S3Bridge", "Scheduler"]
 
@@ -27,7 +29,7 @@ _POLL = 1.0  # real seconds: a safety net; commits wake the bridge at once
 class S3Bridge:
     """Turns the S3 outbox into "Object Created/Deleted" and CloudTrail data events."""
 
-    def __init__(self, service: EventsService) -> None:
+    def __init__(self, service: EventsCore) -> None:
         self.service = service
         self._signal: Signal | None = None
         self._cursor: int | None = None
@@ -148,7 +150,7 @@ class S3Bridge:
 class Scheduler:
     """Fires scheduled rules on the injected clock; a missed schedule fires once."""
 
-    def __init__(self, service: EventsService) -> None:
+    def __init__(self, service: EventsCore) -> None:
         self.service = service
         self._signal: Signal | None = None
 
@@ -180,8 +182,6 @@ class Scheduler:
 
     def fire_due(self, now: float) -> int:
         """Fire every schedule that is due; return how many fired."""
-        from dataclasses import replace
-
         svc = self.service
         fired = 0
         with svc.env.store.transaction() as conn:
@@ -198,7 +198,7 @@ class Scheduler:
                     region=rule.region,
                     bus=rule.bus,
                     ingested=now,
-                    body=_dumps(event),
+                    body=json.dumps(event, separators=(",", ":")),
                 )
                 svc.queue_rule(
                     conn,
@@ -215,9 +215,3 @@ class Scheduler:
         if fired:
             svc.dispatcher.wake()
         return fired
-
-
-def _dumps(event: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(event, separators=(",", ":"))

@@ -18,7 +18,7 @@ from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
 
 if TYPE_CHECKING:
-    from headwater.services.events.service import EventsService
+    from headwater.services.events._core import EventsCore
 
 __all__ = ["Delivery", "TargetError", "TargetHandler", "deliver", "register_target"]
 
@@ -46,7 +46,7 @@ class TargetError(Exception):
         self.retryable = retryable
 
 
-TargetHandler = Callable[["EventsService", Delivery], dict[str, Any]]
+TargetHandler = Callable[["EventsCore", Delivery], dict[str, Any]]
 _HANDLERS: dict[str, TargetHandler] = {}
 
 
@@ -60,7 +60,7 @@ def _arn_service(arn: str) -> str:
     return parts[2] if len(parts) > 2 else ""
 
 
-def deliver(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def deliver(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     """Invoke the target; raise :class:`TargetError` on failure."""
     handler = _HANDLERS.get(_arn_service(delivery.target_arn))
     if handler is None:
@@ -78,7 +78,7 @@ def deliver(events: EventsService, delivery: Delivery) -> dict[str, Any]:
         raise TargetError(err.code, err.message, retryable=retry) from err
 
 
-def _ctx(events: EventsService, delivery: Delivery, operation: str) -> RequestContext:
+def _ctx(events: EventsCore, delivery: Delivery, operation: str) -> RequestContext:
     return RequestContext(
         request_id=str(uuid.uuid4()),
         region=delivery.region,
@@ -90,7 +90,7 @@ def _ctx(events: EventsService, delivery: Delivery, operation: str) -> RequestCo
 
 
 def _call(
-    events: EventsService, delivery: Delivery, service: str, operation: str, params: dict[str, Any]
+    events: EventsCore, delivery: Delivery, service: str, operation: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     registry = events.env.registry
     if registry is None or registry.get(service) is None:
@@ -100,7 +100,7 @@ def _call(
     return registry.call(_ctx(events, delivery, operation), service, operation, params)
 
 
-def _state_machine(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def _state_machine(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     # The execution name is derived from the delivery, so a retry after a crash between
     # StartExecution and recording its success starts no second execution.
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, delivery.delivery_key))
@@ -114,7 +114,7 @@ def _state_machine(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     return {"executionArn": out.get("executionArn")}
 
 
-def _event_bus(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def _event_bus(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     bus = delivery.target_arn.rsplit("/", 1)[-1]
     region = delivery.target_arn.split(":")[3] or delivery.region
     seq = events.ingest_event(delivery.event, region=region, bus=bus)
@@ -125,7 +125,7 @@ def _event_bus(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     return {"forwarded": True}
 
 
-def _lambda(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def _lambda(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     out = _call(
         events,
         delivery,
@@ -140,7 +140,7 @@ def _lambda(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     return {"StatusCode": out.get("StatusCode")}
 
 
-def _sns(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def _sns(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     out = _call(
         events,
         delivery,
@@ -151,7 +151,7 @@ def _sns(events: EventsService, delivery: Delivery) -> dict[str, Any]:
     return {"MessageId": out.get("MessageId")}
 
 
-def _glue(events: EventsService, delivery: Delivery) -> dict[str, Any]:
+def _glue(events: EventsCore, delivery: Delivery) -> dict[str, Any]:
     # arn:aws:glue:<region>:<account>:workflow/<name>: EventBridge notifies the workflow.
     name = delivery.target_arn.rsplit("/", 1)[-1]
     _call(events, delivery, "glue", "NotifyEvent", {"Name": name, "RawEvent": delivery.input_text})

@@ -1,0 +1,178 @@
+"""The EventBridge service's core: state, rule indexes, and accepting events onto a bus."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from headwater.events import EventPattern, RuleIndex, compile_pattern, compile_target_input
+from headwater.services.base import Service
+from headwater.services.events import delivery as delivery_loop
+from headwater.services.events import sources
+from headwater.services.events._common import DEFAULT_BUS, bus_name, event_time, not_found
+from headwater.services.events.shapes import iso
+from headwater.store.events import EventsStore, RuleRow
+
+__all__ = ["EventsCore"]
+
+
+class EventsCore(Service):
+    """What every EventBridge operation family builds on."""
+
+    service_name = "events"
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self._lock = threading.RLock()
+        self._indexes: dict[tuple[str, str], RuleIndex] = {}
+        self._archives: dict[str, list[tuple[str, str, EventPattern | None]]] | None = None
+        self.dispatcher = delivery_loop.Dispatcher(self)
+        self.bridge = sources.S3Bridge(self)
+        self.scheduler = sources.Scheduler(self)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Resume delivery, the S3/CloudTrail bridge and schedules from the store."""
+        bg = self.env.background
+        if bg is None:
+            return
+        self.dispatcher.start(bg)
+        self.bridge.start(bg)
+        self.scheduler.start(bg)
+
+    def reset(self) -> None:
+        """Forget the in-memory indexes (the store is wiped by the caller)."""
+        with self._lock:
+            self._indexes.clear()
+            self._archives = None
+        self.bridge.reset()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _bus_arn(self, region: str, account: str, name: str) -> str:
+        return f"arn:aws:events:{region}:{account}:event-bus/{name}"
+
+    def _rule_arn(self, region: str, account: str, bus: str, name: str) -> str:
+        if bus == DEFAULT_BUS:
+            return f"arn:aws:events:{region}:{account}:rule/{name}"
+        return f"arn:aws:events:{region}:{account}:rule/{bus}/{name}"
+
+    def _bus_exists(self, conn: Any, region: str, name: str) -> bool:
+        return name == DEFAULT_BUS or EventsStore.get_bus(conn, region, name) is not None
+
+    def _require_bus(self, conn: Any, region: str, name: str) -> None:
+        if not self._bus_exists(conn, region, name):
+            raise not_found(f"Event bus {name} does not exist.")
+
+    def _require_rule(self, conn: Any, region: str, bus: str, name: str) -> RuleRow:
+        self._require_bus(conn, region, bus)
+        rule = EventsStore.get_rule(conn, region, bus, name)
+        if rule is None:
+            raise not_found(f"Rule {name} does not exist on EventBus {bus}.")
+        return rule
+
+    def _index(self, conn: Any, region: str, bus: str) -> RuleIndex:
+        key = (region, bus)
+        index = self._indexes.get(key)
+        if index is None:
+            index = RuleIndex()
+            for rule in EventsStore.list_rules(conn, region, bus):
+                if rule.pattern and rule.state != "DISABLED":
+                    index.add(rule.name, rule.pattern)
+            self._indexes[key] = index
+        return index
+
+    def _invalidate(self, region: str, bus: str) -> None:
+        with self._lock:
+            self._indexes.pop((region, bus), None)
+
+    def ingest_event(self, event: dict[str, Any], *, region: str, bus: str) -> int | None:
+        """Accept an event built by Headwater itself (S3, CloudTrail, schedules, buses)."""
+        with self.env.store.transaction() as conn:
+            if not self._bus_exists(conn, region, bus):
+                return None
+            seq = self._ingest(conn, event, region=region, bus=bus, at=self.env.clock.now())
+        self.dispatcher.wake()
+        return seq
+
+    def _ingest(
+        self,
+        conn: Any,
+        event: dict[str, Any],
+        *,
+        region: str,
+        bus: str,
+        at: float,
+        only_rules: set[str] | None = None,
+    ) -> int:
+        """Store one event, match it on its bus and queue a delivery per target."""
+        body = json.dumps(event, separators=(",", ":"))
+        seq = EventsStore.accept(
+            conn, event_id=event["id"], region=region, bus=bus, ingested=at, body=body
+        )
+        with self._lock:
+            names = self._index(conn, region, bus).match(event)
+        for name in names:
+            if only_rules is not None and name not in only_rules:
+                continue
+            self.queue_rule(conn, event, region=region, bus=bus, rule_name=name, seq=seq, at=at)
+        self._archive(conn, event, region=region, bus=bus, body=body)
+        return seq
+
+    def queue_rule(
+        self,
+        conn: Any,
+        event: dict[str, Any],
+        *,
+        region: str,
+        bus: str,
+        rule_name: str,
+        seq: int,
+        at: float,
+    ) -> None:
+        """Queue deliveries of ``event`` to every target of one rule."""
+        rule_arn = self._rule_arn(region, event.get("account", self.env.account_id), bus, rule_name)
+        for target in EventsStore.targets(conn, region, bus, rule_name):
+            spec = target.spec
+            transformer = spec.get("InputTransformer") or {}
+            compiled = compile_target_input(
+                target_id=target.target_id,
+                input=spec.get("Input"),
+                input_path=spec.get("InputPath"),
+                input_paths_map=transformer.get("InputPathsMap"),
+                input_template=transformer.get("InputTemplate"),
+            )
+            rendered = compiled.render(
+                event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=iso(at)
+            )
+            if rendered is None:
+                continue
+            EventsStore.add_delivery(
+                conn,
+                event_seq=seq,
+                region=region,
+                bus=bus,
+                rule=rule_name,
+                target_id=target.target_id,
+                target_arn=target.arn,
+                input_text=rendered,
+                at=at,
+            )
+
+    def _archive(
+        self, conn: Any, event: dict[str, Any], *, region: str, bus: str, body: str
+    ) -> None:
+        if event.get("replay-name"):
+            return  # replayed events are not archived again
+        with self._lock:
+            if self._archives is None:
+                table: dict[str, list[tuple[str, str, EventPattern | None]]] = {}
+                for arc in EventsStore.list_archives(conn):
+                    key = f"{arc['region']}/{bus_name(arc['source_arn'])}"
+                    pat = compile_pattern(arc["pattern"]) if arc["pattern"] else None
+                    table.setdefault(key, []).append((arc["region"], arc["name"], pat))
+                self._archives = table
+            wanted = self._archives.get(f"{region}/{bus}", [])
+        for arc_region, name, pattern in wanted:
+            if pattern is None or pattern.matches(event):
+                EventsStore.archive_event(conn, arc_region, name, event_time(event), body)
