@@ -1,301 +1,44 @@
-"""Port for Step Functions: machines, versions, aliases, executions, history, timers, tasks.
-
-A STANDARD execution's interpreter state lives in ``sfn_executions.state`` (JSON, carrying the
-interpreter's own schema version); each transition writes its history events, the new state,
-its timers and its task rows in the transaction the driver opens. Definitions are stored once
-per distinct text (``sfn_definitions``) and referenced by hash.
-"""
+"""StatesStore: reads and writes of the Step Functions rows."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from headwater.store.schema import Migration, create_tables, metadata, register
-
-__all__ = [
-    "ActivityRow",
-    "TransitionWrite",
-    "AliasRow",
-    "ExecutionRow",
-    "MachineRow",
-    "StatesStore",
-    "TaskPhase",
-    "TaskRow",
-    "VersionRow",
-]
-
-definitions = sa.Table(
-    "sfn_definitions",
-    metadata,
-    sa.Column("hash", sa.String(64), primary_key=True),
-    sa.Column("text", sa.Text, nullable=False),
+from headwater.store.states._rows import (
+    ActivityRow,
+    AliasRow,
+    ExecutionRow,
+    MachineRow,
+    TaskPhase,
+    TaskRow,
+    TransitionWrite,
+    VersionRow,
+    _activity,
+    _alias,
+    _execution,
+    _machine,
+    _task,
+    _version,
 )
-machines = sa.Table(
-    "sfn_state_machines",
-    metadata,
-    sa.Column("arn", sa.String(512), primary_key=True),
-    sa.Column("region", sa.String(32), nullable=False),
-    sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("definition_hash", sa.String(64), nullable=False),
-    sa.Column("role_arn", sa.String(512), nullable=False),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("updated", sa.Float, nullable=False),
-    sa.Column("revision_id", sa.String(64), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("config", sa.Text, nullable=False),  # logging / tracing / encryption, JSON
-    sa.Column("tags", sa.Text, nullable=False),
-    sa.Column("next_version", sa.Integer, nullable=False),
-)
-versions = sa.Table(
-    "sfn_versions",
-    metadata,
-    sa.Column("arn", sa.String(600), primary_key=True),
-    sa.Column("machine_arn", sa.String(512), nullable=False, index=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("definition_hash", sa.String(64), nullable=False),
-    sa.Column("role_arn", sa.String(512), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("revision_id", sa.String(64), nullable=False),
-    sa.Column("config", sa.Text, nullable=False),
-)
-aliases = sa.Table(
-    "sfn_aliases",
-    metadata,
-    sa.Column("arn", sa.String(600), primary_key=True),
-    sa.Column("machine_arn", sa.String(512), nullable=False, index=True),
-    sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("routing", sa.Text, nullable=False),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("updated", sa.Float, nullable=False),
-)
-executions = sa.Table(
-    "sfn_executions",
-    metadata,
-    sa.Column("arn", sa.String(700), primary_key=True),
-    sa.Column("machine_arn", sa.String(512), nullable=False),
-    sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, index=True),
-    sa.Column("input", sa.Text, nullable=False),
-    sa.Column("output", sa.Text, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
-    sa.Column("cause", sa.Text, nullable=True),
-    sa.Column("started", sa.Float, nullable=False),
-    sa.Column("stopped", sa.Float, nullable=True),
-    sa.Column("definition_hash", sa.String(64), nullable=False),
-    sa.Column("role_arn", sa.String(512), nullable=False),
-    sa.Column("meta", sa.Text, nullable=False),  # version/alias ARNs, test case, parent...
-    sa.Column("redrive_count", sa.Integer, nullable=False),
-    sa.Column("redrive_date", sa.Float, nullable=True),
-    sa.Column("state", sa.Text, nullable=True),
-    sa.Index("ix_sfn_executions_machine", "machine_arn", "started"),
-)
-history = sa.Table(
-    "sfn_history",
-    metadata,
-    sa.Column("execution_arn", sa.String(700), primary_key=True),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("body", sa.Text, nullable=False),
-)
-timers = sa.Table(
-    "sfn_timers",
-    metadata,
-    sa.Column("execution_arn", sa.String(700), primary_key=True),
-    sa.Column("timer_id", sa.String(64), primary_key=True),
-    sa.Column("deadline", sa.Float, nullable=False),
-)
-tasks = sa.Table(
-    "sfn_tasks",
-    metadata,
-    sa.Column("token", sa.String(128), primary_key=True),
-    sa.Column("execution_arn", sa.String(700), nullable=False, index=True),
-    sa.Column("resource", sa.String(2048), nullable=False),
-    sa.Column("state_name", sa.String(128), nullable=False),
-    sa.Column("attempt", sa.Integer, nullable=False),
-    sa.Column("parameters", sa.Text, nullable=False),
-    sa.Column("phase", sa.String(16), nullable=False, index=True),
-    sa.Column("activity_arn", sa.String(512), nullable=True, index=True),
-    sa.Column("submitted", sa.Text, nullable=True),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-)
-activities = sa.Table(
-    "sfn_activities",
-    metadata,
-    sa.Column("arn", sa.String(512), primary_key=True),
-    sa.Column("region", sa.String(32), nullable=False),
-    sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("created", sa.Float, nullable=False),
-    sa.Column("config", sa.Text, nullable=False),
-    sa.Column("tags", sa.Text, nullable=False),
-)
-map_runs = sa.Table(
-    "sfn_map_runs",
-    metadata,
-    sa.Column("arn", sa.String(800), primary_key=True),
-    sa.Column("execution_arn", sa.String(700), nullable=False, index=True),
-    sa.Column("body", sa.Text, nullable=False),
+from headwater.store.states._tables import (
+    activities,
+    aliases,
+    definitions,
+    executions,
+    history,
+    machines,
+    map_runs,
+    tasks,
+    timers,
+    versions,
 )
 
-register(
-    Migration(
-        component="states",
-        version=1,
-        description="state machines, versions, aliases, executions, history, timers, tasks",
-        apply=create_tables(
-            definitions,
-            machines,
-            versions,
-            aliases,
-            executions,
-            history,
-            timers,
-            tasks,
-            activities,
-            map_runs,
-        ),
-    )
-)
+__all__ = ["StatesStore"]
 
-
-class TaskPhase:
-    """Where a task invocation is (``sfn_tasks.phase``)."""
-
-    SCHEDULED = "SCHEDULED"  # InvokeTask recorded, TaskStarted not yet
-    QUEUED = "QUEUED"  # an activity task waiting for GetActivityTask
-    STARTED = "STARTED"  # request in flight (or handed to an activity worker)
-    SUBMITTED = "SUBMITTED"  # .sync job submitted / .waitForTaskToken message sent
-    DONE = "DONE"  # the result arrived
-    CANCELLED = "CANCELLED"  # timed out, aborted or the execution ended
-
-    OPEN = (SCHEDULED, QUEUED, STARTED, SUBMITTED)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MachineRow:
-    """A state machine (its current revision)."""
-
-    arn: str
-    region: str
-    name: str
-    type: str
-    definition_hash: str
-    role_arn: str
-    created: float
-    updated: float
-    revision_id: str
-    description: str | None
-    config: dict[str, Any]
-    tags: dict[str, str]
-    next_version: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionRow:
-    """A published, immutable state machine version."""
-
-    arn: str
-    machine_arn: str
-    version: int
-    definition_hash: str
-    role_arn: str
-    description: str | None
-    created: float
-    revision_id: str
-    config: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AliasRow:
-    """An alias routing executions to one or two versions."""
-
-    arn: str
-    machine_arn: str
-    name: str
-    description: str | None
-    routing: list[dict[str, Any]]
-    created: float
-    updated: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExecutionRow:
-    """An execution (without its interpreter state, see :meth:`StatesStore.execution_state`)."""
-
-    arn: str
-    machine_arn: str
-    name: str
-    type: str
-    status: str
-    input: str
-    output: str | None
-    error: str | None
-    cause: str | None
-    started: float
-    stopped: float | None
-    definition_hash: str
-    role_arn: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    redrive_count: int = 0
-    redrive_date: float | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskRow:
-    """A task invocation of an execution (its token is ``$$.Task.Token``)."""
-
-    token: str
-    execution_arn: str
-    resource: str
-    state_name: str
-    attempt: int
-    parameters: Any
-    phase: str
-    activity_arn: str | None
-    submitted: Any
-    created: float
-    seq: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ActivityRow:
-    """An activity."""
-
-    arn: str
-    region: str
-    name: str
-    created: float
-    config: dict[str, Any]
-    tags: dict[str, str]
-
-
-@dataclass(slots=True, kw_only=True)
-class TransitionWrite:
-    """What one execution's batch of transitions writes (see :meth:`write_transitions`).
-
-    ``phases`` are (token, phase, submitted output or None), applied in order; ``ended`` holds
-    the status, output, error, cause and stop time when the execution ended.
-    """
-
-    arn: str
-    state: str
-    status: str
-    history: list[dict[str, Any]] = field(default_factory=list)
-    timers_added: list[tuple[str, float]] = field(default_factory=list)
-    timers_removed: list[str] = field(default_factory=list)
-    tasks: list[TaskRow] = field(default_factory=list)
-    phases: list[tuple[str, str, Any]] = field(default_factory=list)
-    map_runs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    ended: dict[str, Any] | None = None
-
-
+# Statements built once: the driver runs them for every transition.
 _EXECUTION_COLUMNS = [c for c in executions.c if c.name != "state"]
 
 # Written without IN (...): an IN list expands per call and cannot be used with executemany.
@@ -351,98 +94,6 @@ _SET_PHASE = (
     )
     .values(phase=sa.bindparam("phase"))
 )
-
-
-def _machine(r: Any) -> MachineRow:
-    return MachineRow(
-        arn=r.arn,
-        region=r.region,
-        name=r.name,
-        type=r.type,
-        definition_hash=r.definition_hash,
-        role_arn=r.role_arn,
-        created=r.created,
-        updated=r.updated,
-        revision_id=r.revision_id,
-        description=r.description,
-        config=json.loads(r.config),
-        tags=json.loads(r.tags),
-        next_version=r.next_version,
-    )
-
-
-def _version(r: Any) -> VersionRow:
-    return VersionRow(
-        arn=r.arn,
-        machine_arn=r.machine_arn,
-        version=r.version,
-        definition_hash=r.definition_hash,
-        role_arn=r.role_arn,
-        description=r.description,
-        created=r.created,
-        revision_id=r.revision_id,
-        config=json.loads(r.config),
-    )
-
-
-def _alias(r: Any) -> AliasRow:
-    return AliasRow(
-        arn=r.arn,
-        machine_arn=r.machine_arn,
-        name=r.name,
-        description=r.description,
-        routing=json.loads(r.routing),
-        created=r.created,
-        updated=r.updated,
-    )
-
-
-def _execution(r: Any) -> ExecutionRow:
-    return ExecutionRow(
-        arn=r.arn,
-        machine_arn=r.machine_arn,
-        name=r.name,
-        type=r.type,
-        status=r.status,
-        input=r.input,
-        output=r.output,
-        error=r.error,
-        cause=r.cause,
-        started=r.started,
-        stopped=r.stopped,
-        definition_hash=r.definition_hash,
-        role_arn=r.role_arn,
-        meta=json.loads(r.meta),
-        redrive_count=r.redrive_count,
-        redrive_date=r.redrive_date,
-    )
-
-
-def _task(r: Any) -> TaskRow:
-    return TaskRow(
-        token=r.token,
-        execution_arn=r.execution_arn,
-        resource=r.resource,
-        state_name=r.state_name,
-        attempt=r.attempt,
-        parameters=json.loads(r.parameters),
-        phase=r.phase,
-        activity_arn=r.activity_arn,
-        submitted=json.loads(r.submitted) if r.submitted is not None else None,
-        created=r.created,
-        seq=r.seq,
-    )
-
-
-def _activity(r: Any) -> ActivityRow:
-    return ActivityRow(
-        arn=r.arn,
-        region=r.region,
-        name=r.name,
-        created=r.created,
-        config=json.loads(r.config),
-        tags=json.loads(r.tags),
-    )
 
 
 class StatesStore:
