@@ -264,9 +264,22 @@ class ExecutionDriver:
             try:
                 alive = self._apply(run, [event for event, _ in queued])
             finally:
-                _notify_all(queued)
+                self._notify_after_timers(queued)
             if not alive:
                 return
+
+    def _notify_after_timers(self, queued: list[tuple[asl.Event, threading.Event | None]]) -> None:
+        """Wake the API calls waiting on ``queued`` once the timers they armed are pending.
+
+        A caller that moves a virtual clock right after SendTaskHeartbeat must find the new
+        heartbeat deadline there, not only the older ones.
+        """
+        if not any(notify is not None for _, notify in queued):
+            return
+        try:
+            self.timers.after_armed(lambda: _notify_all(queued))
+        except RuntimeError:  # the loop is gone: nothing more will be armed
+            _notify_all(queued)
 
     def _apply(self, run: Run, events: list[asl.Event]) -> bool:
         """Advance through ``events``, record them in one transaction, carry them out."""

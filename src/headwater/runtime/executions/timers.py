@@ -42,6 +42,14 @@ class TimerSet:
         """Forget every timer of an execution (any thread)."""
         self._bg.call_soon(self._cancel_execution, arn)
 
+    def after_armed(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` on the loop once every timer armed before this call waits on the clock.
+
+        ``_arm`` creates the waiting task, whose first step (registering with the clock) the
+        loop runs on its next turn; hopping twice puts ``fn`` behind that step.
+        """
+        self._bg.call_soon(self._bg.loop.call_soon, fn)
+
     def clear(self) -> None:
         """Forget every timer (any thread)."""
         self._bg.call_soon(self._clear)
