@@ -13,6 +13,7 @@ __all__ = ["service_classes"]
 
 def service_classes() -> list[type[Service]]:
     """Return every service class, in start order."""
+    from headwater.services.athena import AthenaService
     from headwater.services.glue import GlueService
     from headwater.services.lambda_ import LambdaService
     from headwater.services.logs import LogsService
@@ -31,4 +32,5 @@ def service_classes() -> list[type[Service]]:
         SnsService,
         StepFunctionsService,
         GlueService,
+        AthenaService,
     ]

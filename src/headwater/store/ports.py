@@ -1,6 +1,7 @@
 """Imports every port module so their tables and migrations are registered."""
 
 from headwater.store import (  # noqa: F401  (importing a port registers its tables)
+    athena,
     cloudtrail,
     events,
     glue_catalog,
