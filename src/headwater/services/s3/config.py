@@ -1,7 +1,7 @@
 """Bucket and object configuration: notifications, versioning, bucket and object tagging.
 
 Notification configurations are stored as sent (plus the ``Id`` S3 assigns when one is
-missing) for the EventBridge side to act on; ``EventBridgeConfiguration: {}`` is kept as an
+missing) for EventBridge and :mod:`headwater.services.s3.notify` to act on; ``EventBridgeConfiguration: {}`` is kept as an
 empty object so it round-trips.
 """
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from headwater.services.base import Environment
 from headwater.services.s3.buckets import BucketOperations
 from headwater.services.s3.config import ConfigOperations
 from headwater.services.s3.internal import InternalApi
 from headwater.services.s3.listing import ListingOperations
 from headwater.services.s3.multipart import MultipartOperations
+from headwater.services.s3.notify import BucketNotifier
 from headwater.services.s3.objects import ObjectOperations
 from headwater.store import s3 as port
 
@@ -32,17 +34,24 @@ class S3Service(
 
     service_name: ClassVar[str] = "s3"
 
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        self.notifier = BucketNotifier(self)
+
     def start(self) -> None:
-        """Remove staging files left by requests that died with the previous process."""
+        """Remove staging files left by dead requests; start delivering bucket notifications."""
         with self.env.store.read() as conn:
             live = port.upload_ids(conn)
             buckets = [b.name for b in port.list_buckets(conn)]
         self.lake.clean_staging(live_uploads=live)
         for name in buckets:
             self.lake.create_bucket(name)
+        if self.env.background is not None:
+            self.notifier.start(self.env.background)
 
     def reset(self) -> None:
         """Delete every bucket folder and staged part (the store is wiped by the caller)."""
+        self.notifier.reset()
         with self._lake_lock:
             with self.env.store.read() as conn:
                 buckets = [b.name for b in port.list_buckets(conn)]
