@@ -9,7 +9,6 @@ starts with ``_`` or ``.``.
 from __future__ import annotations
 
 import fnmatch
-import io
 import json
 import os
 import tempfile
@@ -272,19 +271,46 @@ def _encode(table: pa.Table, fmt: str, options: Mapping[str, Any]) -> bytes:
         )
         return bytes(sink.getvalue().to_pybytes())
     if fmt == "csv":
-        buf = io.BytesIO()
-        sep = str(options.get("separator", ",") or ",")
+        sep = str(options.get("separator", ",") or ",")[0]
+        quote = str(options.get("quoteChar", options.get("quote", '"')) or '"')[0]
         header = _flag(options, "writeHeader", True) and _flag(options, "header", True)
-        pacsv.write_csv(
-            table,
-            buf,
-            write_options=pacsv.WriteOptions(include_header=header, delimiter=sep[0]),
-        )
-        return buf.getvalue()
+        return _csv_bytes(table, sep, quote, header)
     if fmt == "json":
         lines = [json.dumps(row, default=str, ensure_ascii=False) for row in table.to_pylist()]
         return ("\n".join(lines) + ("\n" if lines else "")).encode()
     raise GlueJobError(f"Format {fmt!r} is not supported by Headwater's Glue engine")
+
+
+def _csv_text(value: str | None, sep: str, quote: str) -> str:
+    if value is None:
+        return ""
+    if value == "":
+        return quote + quote  # Spark writes an empty string as "" (and a null as nothing)
+    if sep in value or quote in value or "\n" in value or "\r" in value:
+        return quote + value.replace(quote, quote + quote) + quote
+    return value
+
+
+def _csv_column(column: pa.ChunkedArray) -> list[str | None]:
+    try:
+        values: list[str | None] = column.cast(pa.string()).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = [None if v is None else json.dumps(v, default=str) for v in column.to_pylist()]
+    return values
+
+
+def _csv_bytes(table: pa.Table, sep: str, quote: str, header: bool) -> bytes:
+    """CSV as Spark and Glue write it: quotes only around values that need them.
+
+    (pyarrow's writer quotes every string, which makes Glue's crawler pick OpenCSVSerde.)
+    """
+    lines: list[str] = []
+    if header:
+        lines.append(sep.join(_csv_text(n, sep, quote) for n in table.column_names))
+    columns = [_csv_column(table.column(i)) for i in range(table.num_columns)]
+    for row in zip(*columns, strict=True):
+        lines.append(sep.join(_csv_text(v, sep, quote) for v in row))
+    return "".join(line + "\n" for line in lines).encode()
 
 
 def _extension(fmt: str, options: Mapping[str, Any]) -> str:
