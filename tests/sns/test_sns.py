@@ -124,7 +124,7 @@ def test_email_subscription_confirmation_and_delivery(
         [
             sys.executable,
             "-m",
-            "headwater.services.sns",
+            "headwater.cli.main",
             "mail",
             "ops@example.com",
             "--data-dir",

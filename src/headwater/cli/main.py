@@ -1,4 +1,4 @@
-"""The ``headwater`` command: ``up`` runs the server, ``demo`` runs the demo pipeline."""
+"""The ``headwater`` command: ``up``, ``demo`` and ``mail`` (the local SNS mailbox)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(".headwater-demo"),
         help="data dir of the server the demo starts (default: ./.headwater-demo)",
     )
+
+    mail = sub.add_parser("mail", help="list the mail SNS delivered to email subscribers")
+    mail.add_argument("address", nargs="?", help="only this address")
+    mail.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".headwater"),
+        help="the server's data directory (default: ./.headwater)",
+    )
+    mail.add_argument("--body", action="store_true", help="print each message's body too")
     return parser
 
 
@@ -99,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         from headwater.cli.demo import run_demo
 
         return run_demo(endpoint_url=args.endpoint_url, data_dir=args.data_dir)
+    if args.command == "mail":
+        from headwater.services.sns.__main__ import main as sns_main
+
+        extra = [args.address] if args.address else []
+        flags = ["--body"] if args.body else []
+        return sns_main(["mail", *extra, "--data-dir", str(args.data_dir), *flags])
     return 2
 
 
