@@ -282,5 +282,25 @@ def test_include_path_is_a_folder_boundary(lake) -> None:  # type: ignore[no-unt
     lake.put("s3://b/curated/sales/x.csv", "id,n\n1,a\n2,b\n")
     lake.put("s3://b/curated_old/sales/x.csv", "id,n\n1,a\n2,b\n")
     result = lake.crawl(lake.crawler("s3://b/curated"))
-    assert [t.location for t in result.tables_to_create] == ["s3://b/curated/"]
+    assert [t.location for t in result.tables_to_create] == ["s3://b/curated/sales/"]
     assert result.tables_to_create[0].name == "curated"
+
+
+def test_lone_table_folder_under_the_include_path_names_the_table(lake) -> None:  # type: ignore[no-untyped-def]
+    # S0: the curated crawler targets s3://BUCKET/curated and the job wrote curated/customers/.
+    lake.put("s3://b/curated/customers/part-00000.csv", "id,n\n1,a\n2,b\n")
+    lake.put("s3://b/curated/customers/part-00001.csv", "id,n\n3,c\n4,d\n")
+    result = lake.crawl(lake.crawler("s3://b/curated"))
+    [table] = result.tables_to_create
+    assert table.name == "customers"
+    assert table.location == "s3://b/curated/customers/"
+    assert table.partition_keys == ()
+
+
+def test_lone_hive_folder_stays_a_partition(lake) -> None:  # type: ignore[no-untyped-def]
+    lake.put("s3://b/total_clicks/ingest_year=2026/ingest_hour=01/a.csv", "id,n\n1,a\n2,b\n")
+    result = lake.crawl(lake.crawler("s3://b/total_clicks/"))
+    [table] = result.tables_to_create
+    assert table.name == "total_clicks"
+    assert [k.name for k in table.partition_keys] == ["ingest_year", "ingest_hour"]
+    assert [p.values for p in result.partitions_to_create["total_clicks"]] == [("2026", "01")]

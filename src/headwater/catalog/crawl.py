@@ -28,6 +28,7 @@ from headwater.catalog.errors import ClassificationError
 from headwater.catalog.layout import (
     CrawledFile,
     TableDraft,
+    descend_single_child,
     merge_columns,
     partition_spec,
     plan_by_level,
@@ -369,6 +370,7 @@ def crawl_s3(
                 state.log.append(f"WARN : {f.obj.key} does not fit its table level; skipped")
         else:
             drafts = plan_tables(files, base, combine=spec.configuration.combine_compatible_schemas)
+            drafts = [descend_single_child(d) if d.root == base else d for d in drafts]
         for draft in drafts:
             if not draft.files:
                 continue

@@ -28,6 +28,7 @@ __all__ = [
     "SIMILARITY_THRESHOLD",
     "CrawledFile",
     "TableDraft",
+    "descend_single_child",
     "merge_columns",
     "partition_spec",
     "plan_by_level",
@@ -235,6 +236,28 @@ def plan_tables(
     if isinstance(result, _Group):
         return [TableDraft(root=base, files=result.files, depth=result.depth)]
     return result
+
+
+def descend_single_child(draft: TableDraft) -> TableDraft:
+    """Move a table rooted at the include path down through a lone plain sub-folder.
+
+    ``s3://b/curated/`` holding only ``customers/...`` catalogs ``customers`` (rooted at
+    ``curated/customers/``), as Glue names a table after the folder that holds its data; a
+    one-value ``partition_0`` would say nothing. Hive ``key=value`` folders stay partitions
+    (``total_clicks/ingest_year=2024/...`` keeps its table name and partition keys).
+    """
+    root, depth = draft.root, draft.depth
+    while depth > 0 and draft.files:
+        below = {f.folders[len(root)] for f in draft.files}
+        if len(below) != 1:
+            break
+        child = next(iter(below))
+        if _HIVE_FOLDER.match(child):
+            break
+        root, depth = (*root, child), depth - 1
+    if root == draft.root:
+        return draft
+    return TableDraft(root=root, files=draft.files, depth=depth, object_key=draft.object_key)
 
 
 def plan_by_level(

@@ -606,6 +606,16 @@ class GlueCatalogStore:
         )
 
     @staticmethod
+    def latest_crawl_start(conn: sa.Connection, region: str, crawler: str) -> float | None:
+        """When the crawler's most recent crawl started (None: never crawled)."""
+        value = conn.execute(
+            sa.select(sa.func.max(crawls.c.started)).where(
+                (crawls.c.region == region) & (crawls.c.crawler == crawler)
+            )
+        ).scalar()
+        return None if value is None else float(value)
+
+    @staticmethod
     def list_crawls(conn: sa.Connection, region: str, crawler: str) -> list[CrawlRow]:
         """A crawler's crawls, newest first."""
         rows = conn.execute(

@@ -78,16 +78,24 @@ def _normalise(params: dict[str, Any], base: dict[str, Any] | None = None) -> di
     targets = dict(out.get("Targets") or {})
     for kind in _TARGET_KINDS:
         targets.setdefault(kind, [])
+    for kind in ("S3Targets", "JdbcTargets"):
+        # GetCrawler shows every S3 and JDBC target with its (possibly empty) Exclusions.
+        targets[kind] = [
+            {**t, "Exclusions": list(t.get("Exclusions") or [])} if isinstance(t, dict) else t
+            for t in targets[kind]
+        ]
     out["Targets"] = targets
     out.setdefault("Classifiers", [])
-    policy = dict(out.get("SchemaChangePolicy") or {})
-    policy.setdefault("UpdateBehavior", "UPDATE_IN_DATABASE")
-    policy.setdefault("DeleteBehavior", "DEPRECATE_IN_DATABASE")
-    out["SchemaChangePolicy"] = policy
     out["RecrawlPolicy"] = {
         "RecrawlBehavior": "CRAWL_EVERYTHING",
         **(out.get("RecrawlPolicy") or {}),
     }
+    # An incremental crawler only logs schema changes: LOG is its default (and only) policy.
+    incremental = out["RecrawlPolicy"].get("RecrawlBehavior") == "CRAWL_NEW_FOLDERS_ONLY"
+    policy = dict(out.get("SchemaChangePolicy") or {})
+    policy.setdefault("UpdateBehavior", "LOG" if incremental else "UPDATE_IN_DATABASE")
+    policy.setdefault("DeleteBehavior", "LOG" if incremental else "DEPRECATE_IN_DATABASE")
+    out["SchemaChangePolicy"] = policy
     out["LineageConfiguration"] = {
         "CrawlerLineageSettings": "DISABLE",
         **(out.get("LineageConfiguration") or {}),
@@ -137,6 +145,11 @@ class CrawlerOperations(ClassifierOperations, ConnectionOperations):
             if row.state != "READY":
                 raise errors.crawler_running(name)
             crawl_id = new_crawl_id()
+            # Two crawls of one crawler never share a start time (ListCrawls orders by it),
+            # also on a clock that does not move.
+            latest = S.latest_crawl_start(conn, region, name)
+            if latest is not None and now <= latest:
+                now = round(latest + 0.001, 3)
             S.put_crawler(conn, replace(row, state="RUNNING", crawl_id=crawl_id, crawl_started=now))
             S.put_crawl(
                 conn,
@@ -255,6 +268,18 @@ class CrawlerOperations(ClassifierOperations, ConnectionOperations):
 
     # -- definitions ------------------------------------------------------------------------
     def _validate_crawler(self, ctx: RequestContext, definition: dict[str, Any]) -> None:
+        targets = definition.get("Targets") or {}
+        if not any(targets.get(kind) for kind in _TARGET_KINDS):
+            raise errors.invalid_input("Crawler must have at least one target")
+        recrawl = (definition.get("RecrawlPolicy") or {}).get("RecrawlBehavior")
+        policy = definition.get("SchemaChangePolicy") or {}
+        if recrawl == "CRAWL_NEW_FOLDERS_ONLY" and (
+            policy.get("UpdateBehavior") != "LOG" or policy.get("DeleteBehavior") != "LOG"
+        ):
+            raise errors.invalid_input(
+                "The SchemaChangePolicy for \"Crawl new folders only\" Amazon S3 target can "
+                "have only LOG DeleteBehavior value and LOG UpdateBehavior value."
+            )
         names = [str(n) for n in definition.get("Classifiers") or []]
         found = self.classifier_dicts(ctx.region, names)
         known = {next(iter(c.values()))["Name"] for c in found}
@@ -299,7 +324,7 @@ class CrawlerOperations(ClassifierOperations, ConnectionOperations):
             "SchemaChangePolicy": d.get("SchemaChangePolicy"),
             "LineageConfiguration": d.get("LineageConfiguration"),
             "State": row.state,
-            "CrawlElapsedTime": int((self._now() - row.crawl_started) * 1000)
+            "CrawlElapsedTime": max(0, int((self._now() - row.crawl_started) * 1000))
             if row.crawl_started is not None
             else 0,
             "CreationTime": row.created,
