@@ -283,7 +283,7 @@ def test_include_path_is_a_folder_boundary(lake) -> None:  # type: ignore[no-unt
     lake.put("s3://b/curated_old/sales/x.csv", "id,n\n1,a\n2,b\n")
     result = lake.crawl(lake.crawler("s3://b/curated"))
     assert [t.location for t in result.tables_to_create] == ["s3://b/curated/sales/"]
-    assert result.tables_to_create[0].name == "curated"
+    assert result.tables_to_create[0].name == "sales"
 
 
 def test_lone_table_folder_under_the_include_path_names_the_table(lake) -> None:  # type: ignore[no-untyped-def]
