@@ -23,7 +23,7 @@ import re
 import secrets
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,15 @@ _EVENT_TEXT = {
 def new_run_id() -> str:
     """A job run id as Glue makes them: ``jr_`` and 64 hex digits."""
     return "jr_" + secrets.token_hex(32)
+
+
+def _timers_fire_at_once(clock: object) -> bool:
+    """True on a ``--time-scale 0`` clock, where every timer fires as soon as it is armed.
+
+    A run's Timeout races real work (the script's wall time is not scaled); armed on such a
+    clock it would end every run TIMEOUT before its script starts. There it is not armed.
+    """
+    return getattr(clock, "scale", None) == 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -480,8 +489,11 @@ class JobRunner:
         threading.Thread(target=watch, name=f"glue-job-wait-{row.run_id[:12]}", daemon=True).start()
         deadline = float(row.body["StartedOn"]) + 60.0 * int(row.body.get("Timeout") or 2880)
         assert live.stop is not None
+        waits: list[Coroutine[Any, Any, object]] = [exited.wait(), live.stop.wait()]
+        if not _timers_fire_at_once(self.env.clock):
+            waits.append(self.env.clock.sleep_until(deadline))
         try:
-            await wait_first(exited.wait(), live.stop.wait(), self.env.clock.sleep_until(deadline))
+            await wait_first(*waits)
         finally:
             if not exited.is_set():
                 await loop.run_in_executor(None, proc.kill)
