@@ -65,6 +65,4 @@ def run(athena: Any) -> Callable[..., dict[str, Any]]:
 
 def values(results: dict[str, Any]) -> list[list[str | None]]:
     """The rows of a GetQueryResults answer as lists of strings (None for NULL)."""
-    return [
-        [d.get("VarCharValue") for d in row["Data"]] for row in results["ResultSet"]["Rows"]
-    ]
+    return [[d.get("VarCharValue") for d in row["Data"]] for row in results["ResultSet"]["Rows"]]

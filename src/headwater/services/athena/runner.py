@@ -125,9 +125,34 @@ class QueryRunner:
 
     def _interrupt_all(self) -> None:
         with self._lock:
-            cursors = list(self._cursors.values())
-        for cursor in cursors:
-            cursor.interrupt()
+            running = list(self._cursors)
+        for qid in running:
+            self._interrupt(qid)
+
+    def _interrupt(self, query_id: str) -> None:
+        """Interrupt the query's cursor until its run ends.
+
+        DuckDB drops an interrupt that arrives between two statements of one run (binding the
+        tables, then the query itself), so a single call is not enough.
+        """
+
+        def keep_interrupting() -> None:
+            deadline = time.monotonic() + 60.0
+            while time.monotonic() < deadline:
+                with self._lock:
+                    cursor = self._cursors.get(query_id)
+                    wanted = query_id in self._cancelled or self._stopping
+                if cursor is None or not wanted:
+                    return
+                try:
+                    cursor.interrupt()
+                except duckdb.Error:
+                    return  # the engine closed it: the run is ending
+                time.sleep(0.02)
+
+        threading.Thread(
+            target=keep_interrupting, name=f"athena-stop-{query_id[:8]}", daemon=True
+        ).start()
 
     # -- engines, the lake ----------------------------------------------------------------
     def engine(self, region: str) -> Engine:
@@ -211,9 +236,7 @@ class QueryRunner:
         """Interrupt a running query (it ends CANCELLED)."""
         with self._lock:
             self._cancelled.add(query_id)
-            cursor = self._cursors.get(query_id)
-        if cursor is not None:
-            cursor.interrupt()
+        self._interrupt(query_id)
 
     def _on_cursor(self, query_id: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
         def remember(cursor: duckdb.DuckDBPyConnection) -> None:
