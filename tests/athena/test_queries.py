@@ -259,7 +259,8 @@ def test_list_batch_and_runtime_statistics(run: Callable[..., Any], athena: Any)
     listed = athena.list_query_executions(WorkGroup="primary")["QueryExecutionIds"]
     assert listed[:3] == ids[::-1]
     page = athena.list_query_executions(MaxResults=2)
-    assert len(page["QueryExecutionIds"]) == 2 and page["NextToken"]
+    assert len(page["QueryExecutionIds"]) == 2
+    assert page["NextToken"]
     batch = athena.batch_get_query_execution(QueryExecutionIds=[ids[0], "missing"])
     assert [q["QueryExecutionId"] for q in batch["QueryExecutions"]] == [ids[0]]
     assert batch["UnprocessedQueryExecutionIds"][0]["QueryExecutionId"] == "missing"
