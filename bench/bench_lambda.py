@@ -73,7 +73,9 @@ def _throughput(endpoint: str, call_name: str, seconds: float, threads: int) -> 
         fn = getattr(lam, call_name)
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            fn(FunctionName="noop")
+            out = fn(FunctionName="noop")
+            if "Payload" in out:
+                out["Payload"].read()
             counts[i] += 1
 
     workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
@@ -106,7 +108,9 @@ def main(argv: list[str]) -> None:
             )
             lam.invoke(FunctionName="noop")  # warm one worker
             ref = _loop(lambda: lam.get_function_configuration(FunctionName="noop"), args.seconds)
-            warm = _loop(lambda: lam.invoke(FunctionName="noop"), args.seconds)
+            # Read the payload, as a real caller does: an unread streaming body keeps its
+            # connection out of the pool, and every call would then open a new one.
+            warm = _loop(lambda: lam.invoke(FunctionName="noop")["Payload"].read(), args.seconds)
             ref50, ref99 = _percentiles(ref)
             w50, w99 = _percentiles(warm)
             print(f"reference GetFunctionConfiguration: p50 {ref50:.2f} ms  p99 {ref99:.2f} ms")
@@ -130,7 +134,7 @@ def main(argv: list[str]) -> None:
                     FunctionName="noop", Environment={"Variables": {"N": str(i)}}
                 )
                 t = time.perf_counter()
-                lam.invoke(FunctionName="noop")
+                lam.invoke(FunctionName="noop")["Payload"].read()
                 cold.append(time.perf_counter() - t)
             c50, c99 = _percentiles(cold)
             floor: list[float] = []

@@ -16,6 +16,7 @@ import logging
 import re
 import shlex
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = ["FilterPattern", "LogsService", "compile_filter"]
 log = logging.getLogger("headwater.logs")
 
 _MAX_BATCH = 10_000
+_COALESCE = 0.02  # seconds the writer waits after a wake-up to gather more events
 _MAX_BATCH_BYTES = 1_048_576
 _PAGE = 10_000
 
@@ -296,6 +298,9 @@ class LogsService(Service):
     def _write_loop(self) -> None:
         while not self._stopping:
             self._wake.wait(1.0)
+            if not self._stopping:
+                # Let a burst of invocations queue up: one transaction then writes them all.
+                time.sleep(_COALESCE)
             self._wake.clear()
             try:
                 self.flush()
@@ -325,8 +330,11 @@ class LogsService(Service):
                 pending, self._pending = self._pending, []
             if not pending:
                 return
+            merged: dict[tuple[str, str, bool], list[tuple[int, str]]] = {}
+            for group, stream, batch, monotonic in pending:
+                merged.setdefault((group, stream, monotonic), []).extend(batch)
             with self.env.store.transaction() as conn:
-                for group, stream, batch, monotonic in pending:
+                for (group, stream, monotonic), batch in merged.items():
                     LogsStore.append(
                         conn,
                         group,
