@@ -28,11 +28,11 @@ class DemoFailed(Exception):
     """A step of the demo did not do what it should; the message says which and why."""
 
 
-_T0 = time.monotonic()
+_START = [time.monotonic()]  # reset by run_demo: the seconds shown are since its start
 
 
 def _step(text: str) -> None:
-    print(f"==> [{time.monotonic() - _T0:5.1f}] {text}", flush=True)
+    print(f"==> [{time.monotonic() - _START[0]:4.1f}s] {text}", flush=True)
 
 
 def _detail(text: str) -> None:
@@ -257,7 +257,7 @@ def run_demo(*, endpoint_url: str | None, data_dir: Path) -> int:
     Returns 0 when every step did what it should, 1 otherwise (the reason on stderr).
     """
     server = None
-    started = time.monotonic()
+    _START[0] = started = time.monotonic()
     try:
         if endpoint_url is None:
             from headwater.cli.server import ServerConfig, ServerThread, free_port
