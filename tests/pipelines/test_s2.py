@@ -402,3 +402,41 @@ def test_s2_crawler_already_running_fails_the_execution(
     # The job itself succeeded before the crawler refused to start.
     assert glue.get_job_runs(JobName=JOB)["JobRuns"][0]["JobRunState"] == "SUCCEEDED"
     assert crawler_ready(CRAWLER)["LastCrawl"]["Status"] == "SUCCEEDED"
+
+
+def test_s2_large_upload_is_multipart_and_does_not_start_the_machine(
+    client: Callable[..., Any],
+    aws: Callable[..., Any],
+    s3: Any,
+    glue: Any,
+    sfn: Any,
+    data_trail: Callable[[str, str], None],
+    crawler_ready: Callable[[str], dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    """SCENARIOS.md §0's trap: above 8 MB ``aws s3 cp`` emits CompleteMultipartUpload."""
+    arn = build_s2(client, s3, glue, sfn, data_trail, crawler_ready, "csv")
+    # A second rule sees every data event of the folder, so we know when the upload's came.
+    witness = sfn.create_state_machine(
+        name="witness",
+        definition=json.dumps({"StartAt": "Seen", "States": {"Seen": {"Type": "Succeed"}}}),
+        roleArn=SFN_ROLE,
+    )["stateMachineArn"]
+    detail: dict[str, Any] = dict(RULE_PATTERN["detail"])  # type: ignore[arg-type]
+    del detail["eventName"]
+    pattern = {**RULE_PATTERN, "detail": detail}
+    events = client("events")
+    events.put_rule(Name="witness-rule", EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule="witness-rule", Targets=[{"Id": "w", "Arn": witness, "RoleArn": EVENTS_ROLE}]
+    )
+    big = tmp_path / "full-top-customer.csv"
+    head = full_top_customer_csv()
+    big.write_bytes(head + b"\n" * (9 * 1024 * 1024))
+    aws("s3", "cp", str(big), f"s3://{BUCKET}/{TRIGGER_PREFIX}")
+
+    seen = eventually(lambda: sfn.list_executions(stateMachineArn=witness)["executions"])
+    event = json.loads(sfn.describe_execution(executionArn=seen[0]["executionArn"])["input"])
+    assert event["detail"]["eventName"] == "CompleteMultipartUpload"
+    assert event["detail"]["requestParameters"]["key"] == f"{TRIGGER_PREFIX}full-top-customer.csv"
+    assert sfn.list_executions(stateMachineArn=arn)["executions"] == []
