@@ -115,7 +115,9 @@ def main(argv: list[str]) -> int:
         bench = Bench(Path(tmp))
         try:
             began = time.perf_counter()
-            bench.put([(_key(p, f), _csv(p, f)) for p in range(args.partitions) for f in range(per)])
+            bench.put(
+                [(_key(p, f), _csv(p, f)) for p in range(args.partitions) for f in range(per)]
+            )
             print(
                 f"set-up: {args.partitions * per} objects written in "
                 f"{time.perf_counter() - began:.1f} s",
@@ -123,9 +125,7 @@ def main(argv: list[str]) -> int:
             )
             target = {"S3Targets": [{"Path": f"s3://{BUCKET}/{PREFIX}"}]}
             bench.glue.create_database(DatabaseInput={"Name": "bench"})
-            bench.glue.create_crawler(
-                Name="cold", Role=ROLE, DatabaseName="bench", Targets=target
-            )
+            bench.glue.create_crawler(Name="cold", Role=ROLE, DatabaseName="bench", Targets=target)
             bench.glue.create_crawler(
                 Name="incremental",
                 Role=ROLE,
@@ -161,7 +161,9 @@ def main(argv: list[str]) -> int:
             assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]
             incs = []
             for i in range(args.repeat):
-                new = [(_key(args.partitions + i, f), _csv(args.partitions + i, f)) for f in range(10)]
+                new = [
+                    (_key(args.partitions + i, f), _csv(args.partitions + i, f)) for f in range(10)
+                ]
                 bench.put(new)
                 seconds, crawler = bench.crawl("incremental")
                 assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]

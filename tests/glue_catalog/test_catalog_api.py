@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from tests.glue_catalog.conftest import error_code
 
-SD = {
+SD: dict[str, Any] = {
     "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
     "Location": "s3://lake/raw/customers/",
     "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
@@ -203,7 +203,9 @@ def test_update_table_versions(glue: Any) -> None:
 def test_update_table_version_id_guard(glue: Any) -> None:
     glue.create_database(DatabaseInput={"Name": "db"})
     glue.create_table(DatabaseName="db", TableInput=table_input("t"))
-    glue.update_table(DatabaseName="db", TableInput=table_input("t", Description="a"), VersionId="0")
+    glue.update_table(
+        DatabaseName="db", TableInput=table_input("t", Description="a"), VersionId="0"
+    )
     with pytest.raises(ClientError) as exc:
         glue.update_table(
             DatabaseName="db", TableInput=table_input("t", Description="b"), VersionId="0"
@@ -241,7 +243,10 @@ def test_search_tables(glue: Any) -> None:
     )
     glue.create_table(
         DatabaseName="glue_ttt_demo_db",
-        TableInput={**table_input("web-page-streaming-table"), "Parameters": {"classification": "json"}},
+        TableInput={
+            **table_input("web-page-streaming-table"),
+            "Parameters": {"classification": "json"},
+        },
     )
     glue.create_table(DatabaseName="other", TableInput=table_input("clicks_archive"))
 
@@ -250,9 +255,10 @@ def test_search_tables(glue: Any) -> None:
 
     assert names(SearchText="clicks") == ["clicks_archive", "total_clicks"]
     assert names(SearchText="CUSTOMER") == ["total_clicks"]
-    assert names(
-        Filters=[{"Key": "DatabaseName", "Value": "glue_ttt_demo_db"}]
-    ) == ["total_clicks", "web-page-streaming-table"]
+    assert names(Filters=[{"Key": "DatabaseName", "Value": "glue_ttt_demo_db"}]) == [
+        "total_clicks",
+        "web-page-streaming-table",
+    ]
     assert names(Filters=[{"Key": "classification", "Value": "json"}]) == [
         "web-page-streaming-table"
     ]

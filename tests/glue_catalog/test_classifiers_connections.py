@@ -27,7 +27,8 @@ def test_csv_classifier_lifecycle(glue: Any) -> None:
     assert csv["ContainsHeader"] == "PRESENT"
     assert csv["Delimiter"] == ","
     assert csv["Version"] == 1
-    assert "CreationTime" in csv and "LastUpdated" in csv
+    assert "CreationTime" in csv
+    assert "LastUpdated" in csv
     glue.update_classifier(CsvClassifier={"Name": "My-Custom-CSV-Classifier", "Delimiter": "|"})
     csv = glue.get_classifier(Name="My-Custom-CSV-Classifier")["Classifier"]["CsvClassifier"]
     assert csv["Delimiter"] == "|"
@@ -62,7 +63,8 @@ def test_every_classifier_kind(glue: Any) -> None:
     assert grok["Classification"] == "applog"
     assert grok["GrokPattern"].startswith("%{TIMESTAMP_ISO8601:ts}")
     page = glue.get_classifiers(MaxResults=3)
-    assert len(page["Classifiers"]) == 3 and page["NextToken"]
+    assert len(page["Classifiers"]) == 3
+    assert page["NextToken"]
 
 
 def test_classifier_errors(glue: Any) -> None:
@@ -90,7 +92,7 @@ def test_classifier_errors(glue: Any) -> None:
     ]
 
 
-JDBC = {
+JDBC: dict[str, Any] = {
     "Name": "rds-mysql-connection",
     "ConnectionType": "JDBC",
     "ConnectionProperties": {
@@ -109,7 +111,8 @@ def test_connection_lifecycle(glue: Any) -> None:
     assert got["ConnectionType"] == "JDBC"
     assert got["ConnectionProperties"] == JDBC["ConnectionProperties"]
     assert got["Description"] == "TPC-DS"
-    assert "CreationTime" in got and "LastUpdatedTime" in got
+    assert "CreationTime" in got
+    assert "LastUpdatedTime" in got
     hidden = glue.get_connection(Name="rds-mysql-connection", HidePassword=True)["Connection"]
     assert "PASSWORD" not in hidden["ConnectionProperties"]
     assert hidden["ConnectionProperties"]["USERNAME"] == "admin"
@@ -147,9 +150,7 @@ def test_connection_errors(glue: Any) -> None:
     with pytest.raises(ClientError) as exc:
         glue.delete_connection(ConnectionName="ghost")
     assert error_code(exc) == "EntityNotFoundException"
-    assert [c["Name"] for c in glue.get_connections()["ConnectionList"]] == [
-        "rds-mysql-connection"
-    ]
+    assert [c["Name"] for c in glue.get_connections()["ConnectionList"]] == ["rds-mysql-connection"]
 
 
 def test_tags_on_databases_and_crawlers(glue: Any) -> None:

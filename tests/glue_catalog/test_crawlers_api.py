@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -89,13 +89,16 @@ def test_definition_errors(glue: Any) -> None:
     with pytest.raises(ClientError) as exc:
         s3_crawler(glue, "c", "s3://lake/y/")
     assert error_code(exc) == "AlreadyExistsException"
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"Schedule": "every day"},
         {"Schedule": "cron(0 99 * * ? *)"},
         {"Configuration": "{not json"},
         {"Configuration": json.dumps({"Grouping": {"TableGroupingPolicy": "Nope"}})},
         {"Classifiers": ["ghost"]},
-        {"SchemaChangePolicy": {"DeleteBehavior": "DELETE_FROM_DATABASE"}, "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}},
+        {
+            "SchemaChangePolicy": {"DeleteBehavior": "DELETE_FROM_DATABASE"},
+            "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+        },
     ]
     for extra in bad:
         with pytest.raises(ClientError) as exc:
@@ -132,10 +135,11 @@ def test_start_is_running_at_once_and_refuses_a_second_start(
     with pytest.raises(ClientError) as exc:
         glue.start_crawler(Name="crawler1")
     assert error_code(exc) == "CrawlerRunningException"
-    for call in (
+    calls: tuple[Callable[[], Any], ...] = (
         lambda: glue.update_crawler(Name="crawler1", TablePrefix="x"),
         lambda: glue.delete_crawler(Name="crawler1"),
-    ):
+    )
+    for call in calls:
         with pytest.raises(ClientError) as exc:
             call()
         assert error_code(exc) == "CrawlerRunningException"
@@ -169,7 +173,9 @@ def test_stop_crawler_cancels_without_touching_the_catalog(
         glue.stop_crawler(Name="c")
     assert error_code(exc) == "CrawlerStoppingException"
     gate.set()
-    done = eventually(lambda: (c := glue.get_crawler(Name="c")["Crawler"])["State"] == "READY" and c)
+    done = eventually(
+        lambda: (c := glue.get_crawler(Name="c")["Crawler"])["State"] == "READY" and c
+    )
     assert done["LastCrawl"]["Status"] == "CANCELLED"
     with pytest.raises(ClientError):
         glue.get_tables(DatabaseName="db")
@@ -184,18 +190,23 @@ def test_metrics_and_history_after_crawls(glue: Any, put: Any) -> None:
     s3_crawler(glue, "c", "s3://lake/raw/")
     first = crawl(glue, "c")
     assert first["LastCrawl"]["Status"] == "SUCCEEDED"
-    assert "MessagePrefix" in first["LastCrawl"] and "StartTime" in first["LastCrawl"]
+    assert "MessagePrefix" in first["LastCrawl"]
+    assert "StartTime" in first["LastCrawl"]
     metrics = glue.get_crawler_metrics()["CrawlerMetricsList"]
     assert len(metrics) == 1
     m = metrics[0]
     assert m["CrawlerName"] == "c"
-    assert m["TablesCreated"] == 1 and m["TablesUpdated"] == 0 and m["TablesDeleted"] == 0
+    assert m["TablesCreated"] == 1
+    assert m["TablesUpdated"] == 0
+    assert m["TablesDeleted"] == 0
     assert m["StillEstimating"] is False
-    assert m["LastRuntimeSeconds"] >= 0 and m["MedianRuntimeSeconds"] >= 0
+    assert m["LastRuntimeSeconds"] >= 0
+    assert m["MedianRuntimeSeconds"] >= 0
     put("raw/customers/b.csv", "id,name,score,email\n3,cy,1.0,c@x\n4,di,2.0,d@x\n")
     crawl(glue, "c")
     m = glue.get_crawler_metrics(CrawlerNameList=["c"])["CrawlerMetricsList"][0]
-    assert m["TablesCreated"] == 0 and m["TablesUpdated"] == 1
+    assert m["TablesCreated"] == 0
+    assert m["TablesUpdated"] == 1
     crawls = glue.list_crawls(CrawlerName="c")["Crawls"]
     assert [c["State"] for c in crawls] == ["COMPLETED", "COMPLETED"]
     assert all("EndTime" in c and c["LogGroup"] == "/aws-glue/crawlers" for c in crawls)
@@ -203,7 +214,9 @@ def test_metrics_and_history_after_crawls(glue: Any, put: Any) -> None:
     assert summary["TABLE"]["UPDATE"]["Count"] == 1
     only = glue.list_crawls(
         CrawlerName="c",
-        Filters=[{"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": crawls[1]["CrawlId"]}],
+        Filters=[
+            {"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": crawls[1]["CrawlId"]}
+        ],
     )["Crawls"]
     assert [c["CrawlId"] for c in only] == [crawls[1]["CrawlId"]]
     with pytest.raises(ClientError) as exc:
@@ -227,9 +240,11 @@ def test_scheduled_crawler_fires_on_the_clock(glue: Any, put: Any, clock: Any) -
     assert "LastCrawl" not in got
     clock.advance(86_400 + 60)
     done = eventually(
-        lambda: (c := glue.get_crawler(Name="nightly")["Crawler"]).get("LastCrawl")
-        and c["State"] == "READY"
-        and c
+        lambda: (
+            (c := glue.get_crawler(Name="nightly")["Crawler"]).get("LastCrawl")
+            and c["State"] == "READY"
+            and c
+        )
     )
     assert done["LastCrawl"]["Status"] == "SUCCEEDED"
     assert [t["Name"] for t in glue.get_tables(DatabaseName="db")["TableList"]] == ["customers"]
@@ -255,9 +270,7 @@ def _deliveries(endpoint: str) -> list[dict[str, Any]]:
         return list(json.load(resp))
 
 
-def test_state_change_events_reach_a_rule(
-    glue: Any, put: Any, client: Any, endpoint: str
-) -> None:
+def test_state_change_events_reach_a_rule(glue: Any, put: Any, client: Any, endpoint: str) -> None:
     topic = client("sns").create_topic(Name="crawler-events")["TopicArn"]
     events = client("events")
     events.put_rule(

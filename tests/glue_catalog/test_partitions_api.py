@@ -56,7 +56,9 @@ def test_create_get_update_delete(glue: Any, table: str) -> None:
     assert "CreationTime" in got
     with pytest.raises(ClientError) as exc:
         glue.create_partition(
-            DatabaseName="glue_ttt_demo_db", TableName=table, PartitionInput=part(["2024", "01", "5"])
+            DatabaseName="glue_ttt_demo_db",
+            TableName=table,
+            PartitionInput=part(["2024", "01", "5"]),
         )
     assert error_code(exc) == "AlreadyExistsException"
     glue.update_partition(
@@ -151,7 +153,10 @@ def test_batch_get_update_delete(glue: Any, table: str) -> None:
                 "PartitionValueList": ["2024", "01", "1"],
                 "PartitionInput": part(["2024", "01", "1"], Parameters={"x": "1"}),
             },
-            {"PartitionValueList": ["1999", "01", "1"], "PartitionInput": part(["1999", "01", "1"])},
+            {
+                "PartitionValueList": ["1999", "01", "1"],
+                "PartitionInput": part(["1999", "01", "1"]),
+            },
         ],
     )
     assert [e["PartitionValueList"] for e in updated["Errors"]] == [["1999", "01", "1"]]
@@ -185,7 +190,10 @@ def test_batch_get_update_delete(glue: Any, table: str) -> None:
         ("ingest_day >= 9 AND ingest_month = '01'", [["2024", "01", "9"], ["2024", "01", "10"]]),
         ("ingest_month IN ('02', '12')", [["2023", "12", "31"], ["2024", "02", "1"]]),
         ("ingest_day BETWEEN 2 AND 9", [["2024", "01", "9"]]),
-        ("ingest_year LIKE '20%' AND NOT ingest_month = '01'", [["2023", "12", "31"], ["2024", "02", "1"]]),
+        (
+            "ingest_year LIKE '20%' AND NOT ingest_month = '01'",
+            [["2023", "12", "31"], ["2024", "02", "1"]],
+        ),
         ("(ingest_year = '2023') OR (ingest_day = 1)", [["2023", "12", "31"], ["2024", "02", "1"]]),
         ("ingest_year <> '2024'", [["2023", "12", "31"]]),
         ("INGEST_YEAR = '2023'", [["2023", "12", "31"]]),
@@ -199,7 +207,12 @@ def test_get_partitions_expression(
         TableName=table,
         PartitionInputList=[
             part(v)
-            for v in (["2023", "12", "31"], ["2024", "01", "9"], ["2024", "01", "10"], ["2024", "02", "1"])
+            for v in (
+                ["2023", "12", "31"],
+                ["2024", "01", "9"],
+                ["2024", "01", "10"],
+                ["2024", "02", "1"],
+            )
         ],
     )
     assert values(glue, Expression=expression) == expected
@@ -225,9 +238,7 @@ def test_get_partitions_pages_and_segments(glue: Any, table: str) -> None:
     )
     sizes = [len(p["Partitions"]) for p in pages]
     assert sizes == [3, 3, 1]
-    segments = [
-        values(glue, Segment={"SegmentNumber": n, "TotalSegments": 2}) for n in range(2)
-    ]
+    segments = [values(glue, Segment={"SegmentNumber": n, "TotalSegments": 2}) for n in range(2)]
     assert sorted(v[2] for s in segments for v in s) == sorted(str(d) for d in range(1, 8))
     assert not set(map(tuple, segments[0])) & set(map(tuple, segments[1]))
     slim = glue.get_partitions(

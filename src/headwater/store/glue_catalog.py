@@ -1,8 +1,9 @@
 """Port for the Glue Data Catalog: databases, tables, partitions, crawlers, and the rest.
 
-Also crawl history, table versions, classifiers, connections and tags. Catalog objects are kept as Glue's PascalCase wire dicts in JSON bodies (schema version ``v``
-1, timestamps as epoch seconds), keyed by region and lower-case names, so that the service
-layer maps them with :mod:`headwater.catalog.wire` and the query engine reads them as they are.
+Also crawl history, table versions, classifiers, connections and tags. Catalog objects are
+kept as Glue's PascalCase wire dicts in JSON bodies (schema version ``v`` 1, timestamps as
+epoch seconds), keyed by region and lower-case names, so that the service layer maps them
+with :mod:`headwater.catalog.wire` and the query engine reads them as they are.
 """
 
 from __future__ import annotations
