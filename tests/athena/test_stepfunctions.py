@@ -8,6 +8,7 @@ from typing import Any
 
 from headwater.runtime.clock import VirtualClock
 from tests.athena.conftest import RESULTS, wait_done
+from tests.conftest import eventually
 from tests.stepfunctions.conftest import run_to_end
 
 ROLE = "arn:aws:iam::000000000000:role/sfn-role"
@@ -123,3 +124,40 @@ def test_plain_start_and_stop(athena: Any, client: Callable[..., Any], clock: Vi
     assert done["status"] == "SUCCEEDED", done
     qid = json.loads(done["output"])["QueryExecutionId"]
     assert wait_done(athena, qid)["Status"]["State"] == "CANCELLED"
+
+
+def test_state_change_events_reach_eventbridge_rules(
+    athena: Any, client: Callable[..., Any], run: Callable[..., Any]
+) -> None:
+    sfn = client("stepfunctions", inject_host_prefix=False)
+    events = client("events")
+    target = machine(
+        sfn,
+        "on-athena-done",
+        {"StartAt": "Seen", "States": {"Seen": {"Type": "Pass", "End": True}}},
+    )
+    events.put_rule(
+        Name="athena-succeeded",
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.athena"],
+                "detail-type": ["Athena Query State Change"],
+                "detail": {"currentState": ["SUCCEEDED"]},
+            }
+        ),
+    )
+    events.put_targets(
+        Rule="athena-succeeded", Targets=[{"Id": "sfn", "Arn": target, "RoleArn": ROLE}]
+    )
+    qid = run("SELECT 1")["QueryExecutionId"]
+
+    def started() -> list[dict[str, Any]]:
+        return list(sfn.list_executions(stateMachineArn=target)["executions"])
+
+    found = eventually(started)
+    described = sfn.describe_execution(executionArn=found[0]["executionArn"])
+    event = json.loads(described["input"])
+    assert event["source"] == "aws.athena"
+    assert event["detail"]["queryExecutionId"] == qid
+    assert event["detail"]["previousState"] == "RUNNING"
+    assert event["detail"]["workgroupName"] == "primary"

@@ -177,6 +177,7 @@ class QueryOperations(AthenaCore):
             "_parameters": values,
             "_submitted_wall": time.time(),
             "_account": ctx.account_id,
+            "_region": ctx.region,
         }
         if given:
             body["ExecutionParameters"] = given

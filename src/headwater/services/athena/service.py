@@ -6,6 +6,7 @@ import logging
 from typing import ClassVar
 
 from headwater.services.athena.catalogs import CatalogOperations
+from headwater.services.athena.events import StateChangeEvents
 from headwater.services.athena.queries import QueryOperations
 from headwater.services.athena.runner import QueryRunner
 from headwater.services.athena.saved import SavedQueryOperations
@@ -31,6 +32,8 @@ class AthenaService(QueryOperations, WorkGroupOperations, SavedQueryOperations, 
         super().__init__(env)
         parallel = int(env.extras.get("athena.workers", 4))
         self.runner = QueryRunner(env, parallel=parallel)
+        self.events = StateChangeEvents(env)
+        self.runner.on_any_change(self.events)
 
     def start(self) -> None:
         """Fail queries the last stop interrupted; run the queue."""
@@ -41,7 +44,9 @@ class AthenaService(QueryOperations, WorkGroupOperations, SavedQueryOperations, 
     def stop(self) -> None:
         """Interrupt running queries and stop the workers."""
         self.runner.stop()
+        self.events.stop()
 
     def reset(self) -> None:
         """Cancel in-flight queries and drop held results; the store is wiped by the caller."""
         self.runner.reset()
+        self.events.reset()

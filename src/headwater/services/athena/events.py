@@ -1,0 +1,109 @@
+"""'Athena Query State Change' events on the default EventBridge bus, as Athena emits them.
+
+Each state change of a query (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED) becomes one event
+with source ``aws.athena``; they are handed to EventBridge on one thread of their own, in
+order, so that emitting never delays a query or an API answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from headwater.services.base import Environment
+
+__all__ = ["StateChangeEvents", "state_change_event"]
+
+log = logging.getLogger("headwater.athena")
+
+
+def state_change_event(
+    execution: dict[str, Any],
+    *,
+    region: str,
+    account: str,
+    at: float,
+    previous: str | None,
+    sequence: int,
+) -> dict[str, Any]:
+    """The EventBridge event of one query state change."""
+    detail: dict[str, Any] = {
+        "currentState": execution["Status"]["State"],
+        "queryExecutionId": execution["QueryExecutionId"],
+        "sequenceNumber": str(sequence),
+        "statementType": execution.get("StatementType", "DML"),
+        "versionId": "0",
+        "workgroupName": execution.get("WorkGroup", "primary"),
+    }
+    if previous:
+        detail["previousState"] = previous
+    reason = execution["Status"].get("StateChangeReason")
+    if reason and detail["currentState"] == "FAILED":
+        detail["athenaError"] = {"errorMessage": reason}
+    stamp = datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Athena Query State Change",
+        "source": "aws.athena",
+        "account": account,
+        "time": stamp,
+        "region": region,
+        "resources": [],
+        "detail": detail,
+    }
+
+
+class StateChangeEvents:
+    """Turns the runner's state-change notifications into events, in order."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="athena-events")
+
+    def __call__(self, execution: dict[str, Any]) -> None:
+        """A listener for :meth:`QueryRunner.on_any_change`."""
+        qid = str(execution["QueryExecutionId"])
+        state = str(execution["Status"]["State"])
+        with self._lock:
+            previous, sequence = self._seen.get(qid, (None, 0))
+            if previous == state:
+                return
+            if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                self._seen.pop(qid, None)
+            else:
+                self._seen[qid] = (state, sequence + 1)
+        event = state_change_event(
+            execution,
+            region=str(execution.get("_region") or self.env.default_region),
+            account=str(execution.get("_account") or self.env.account_id),
+            at=self.env.clock.now(),
+            previous=previous,
+            sequence=sequence + 1,
+        )
+        self._executor.submit(self._emit, event)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        registry = self.env.registry
+        events: Any = registry.get("events") if registry is not None else None
+        if events is None or not hasattr(events, "ingest_event"):
+            return
+        try:
+            events.ingest_event(event, region=event["region"], bus="default")
+        except Exception:  # events are best effort in AWS too
+            log.exception("cannot emit the Athena state change of %s", event["detail"])
+
+    def reset(self) -> None:
+        """Forget the states seen so far."""
+        with self._lock:
+            self._seen.clear()
+
+    def stop(self) -> None:
+        """Deliver what is queued, then stop."""
+        self._executor.shutdown(wait=True)
