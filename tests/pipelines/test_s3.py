@@ -397,3 +397,73 @@ def test_s3_missing_raw_table_fails_job2_and_the_execution(
     names = entered(full_history(sfn, execution))
     assert names[-1] == "job2_start"
     assert glue.get_crawler(Name="crawler2")["Crawler"].get("LastCrawl") is None
+
+
+ORCHESTRATOR = """
+    import boto3
+
+    glue = boto3.client("glue")
+    # The write-up keeps this in the DynamoDB table pipelineconfig (source, target, targettype).
+    PIPELINECONFIG = {
+        "job1": ("crawler1", "crawler"),
+        "crawler1": ("job2", "job"),
+        "job2": ("crawler2", "crawler"),
+    }
+
+    def lambda_handler(event, context):
+        detail = event["detail"]
+        if event["detail-type"] == "Glue Job State Change":
+            source, done = detail["jobName"], detail["state"] == "SUCCEEDED"
+        else:
+            source, done = detail["crawlerName"], detail["state"] == "Succeeded"
+        if not done or source not in PIPELINECONFIG:
+            return None
+        target, targettype = PIPELINECONFIG[source]
+        if targettype == "crawler":
+            glue.start_crawler(Name=target)
+        else:
+            glue.start_job_run(JobName=target)
+        return target
+"""
+
+
+def test_s3_event_variant_glue_state_change_events_drive_the_next_step(
+    client: Callable[..., Any],
+    s3: Any,
+    glue: Any,
+    make_function: Callable[[str, str], str],
+    crawler_ready: Callable[[str], dict[str, Any]],
+) -> None:
+    """The write-up's event-based variant: Glue state-change events -> rule -> one Lambda."""
+    build_s3(s3, glue, make_function, crawler_ready)
+    orchestrator = make_function("pipeline-orchestrator", ORCHESTRATOR)
+    events = client("events")
+    events.put_rule(
+        Name="glue-state-change-rule",
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.glue"],
+                "detail-type": ["Glue Job State Change", "Glue Crawler State Change"],
+            }
+        ),
+    )
+    events.put_targets(
+        Rule="glue-state-change-rule", Targets=[{"Id": "orchestrator", "Arn": orchestrator}]
+    )
+    glue.start_job_run(JobName="job1")
+
+    def cleansed() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = glue.get_tables(
+            DatabaseName=DATABASE, Expression="cleansed_*"
+        )["TableList"]
+        return found
+
+    tables = eventually(cleansed, timeout=30.0)
+    assert [t["Name"] for t in tables] == ["cleansed_customers"]
+    for job in ("job1", "job2"):
+        assert [r["JobRunState"] for r in glue.get_job_runs(JobName=job)["JobRuns"]] == [
+            "SUCCEEDED"
+        ]
+    assert crawler_ready("crawler2")["LastCrawl"]["Status"] == "SUCCEEDED"
+    names = {t["Name"] for t in glue.get_tables(DatabaseName=DATABASE)["TableList"]}
+    assert names == {"customers", "raw_customers", "cleansed_customers"}
