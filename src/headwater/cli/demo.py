@@ -140,7 +140,7 @@ class _Demo:
             name=P.MACHINE, definition=P.definition(function_arn, topic_arn), roleArn=role
         )["stateMachineArn"]
         _step(f"created state machine {P.MACHINE}, failures go to SNS topic {P.TOPIC}")
-        _detail(" -> ".join(json.loads(P.definition(function_arn, topic_arn))["States"]))
+        _detail("states: " + ", ".join(json.loads(P.definition(function_arn, topic_arn))["States"]))
 
         self.events.put_rule(Name=P.RULE, EventPattern=P.rule_pattern())
         self.events.put_targets(
