@@ -262,6 +262,10 @@ def test_search_tables(glue: Any) -> None:
     assert names(Filters=[{"Key": "classification", "Value": "json"}]) == [
         "web-page-streaming-table"
     ]
+    ordered = glue.search_tables(
+        SearchText="clicks", SortCriteria=[{"FieldName": "Name", "Sort": "DESC"}]
+    )["TableList"]
+    assert [t["Name"] for t in ordered] == ["total_clicks", "clicks_archive"]
     found = glue.search_tables(SearchText="total_clicks")["TableList"]
     assert found[0]["DatabaseName"] == "glue_ttt_demo_db"
 

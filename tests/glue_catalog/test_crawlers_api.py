@@ -219,6 +219,17 @@ def test_metrics_and_history_after_crawls(glue: Any, put: Any) -> None:
         ],
     )["Crawls"]
     assert [c["CrawlId"] for c in only] == [crawls[1]["CrawlId"]]
+    later = glue.list_crawls(
+        CrawlerName="c",
+        Filters=[{"FieldName": "START_TIME", "FilterOperator": "GT", "FieldValue": "2000-01-01"}],
+    )["Crawls"]
+    assert len(later) == 2
+    with pytest.raises(ClientError) as exc:
+        glue.list_crawls(
+            CrawlerName="c",
+            Filters=[{"FieldName": "START_TIME", "FilterOperator": "GT", "FieldValue": "soon"}],
+        )
+    assert error_code(exc) == "InvalidInputException"
     with pytest.raises(ClientError) as exc:
         glue.list_crawls(CrawlerName="ghost")
     assert error_code(exc) == "EntityNotFoundException"

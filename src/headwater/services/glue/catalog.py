@@ -228,7 +228,7 @@ class CatalogOperations(GlueCore):
 
     # -- search -----------------------------------------------------------------------------
     def search_tables(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        """SearchTables: SearchText over names, descriptions and parameters; Filters."""
+        """SearchTables: SearchText over names, descriptions, parameters; Filters, SortCriteria."""
         text = str(params.get("SearchText") or "").lower()
         filters = params.get("Filters") or []
         with self.env.store.read() as conn:
@@ -271,7 +271,14 @@ class CatalogOperations(GlueCore):
                     return False
             return True
 
-        chunk, nxt = page([t for t in found if hit(t)], params)
+        selected = [t for t in found if hit(t)]
+        for criterion in reversed(params.get("SortCriteria") or []):
+            key = str(criterion.get("FieldName") or "Name")
+            selected.sort(
+                key=lambda t, k=key: str(t.get(k, (t.get("Parameters") or {}).get(k, ""))),
+                reverse=str(criterion.get("Sort") or "ASC") == "DESC",
+            )
+        chunk, nxt = page(selected, params)
         out: dict[str, Any] = {"TableList": chunk}
         if nxt:
             out["NextToken"] = nxt

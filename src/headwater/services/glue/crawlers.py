@@ -277,7 +277,7 @@ class CrawlerOperations(ClassifierOperations, ConnectionOperations):
             policy.get("UpdateBehavior") != "LOG" or policy.get("DeleteBehavior") != "LOG"
         ):
             raise errors.invalid_input(
-                "The SchemaChangePolicy for \"Crawl new folders only\" Amazon S3 target can "
+                'The SchemaChangePolicy for "Crawl new folders only" Amazon S3 target can '
                 "have only LOG DeleteBehavior value and LOG UpdateBehavior value."
             )
         names = [str(n) for n in definition.get("Classifiers") or []]
@@ -684,7 +684,16 @@ def _crawl_filter(item: dict[str, Any], flt: dict[str, Any]) -> bool:
         try:
             want = float(want)
         except (TypeError, ValueError):
-            want = datetime.fromisoformat(str(want).replace("Z", "+00:00")).timestamp()
+            try:
+                stamp = datetime.fromisoformat(str(want).replace("Z", "+00:00"))
+            except ValueError:
+                raise errors.invalid_input(
+                    f"Invalid FieldValue {want!r} for {flt.get('FieldName')}: expected a "
+                    "timestamp (ISO 8601 or epoch seconds)"
+                ) from None
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
+            want = stamp.timestamp()
     op = flt.get("FilterOperator", "EQ")
     return bool(
         {
