@@ -8,6 +8,7 @@ transaction; reads take a snapshot.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,15 @@ def table_pattern(expression: str | None) -> re.Pattern[str] | None:
         return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
     except re.error as exc:
         raise errors.invalid_input(f"Invalid Expression {expression!r}: {exc}") from None
+
+
+def _sort_key(field: str) -> Callable[[dict[str, Any]], str]:
+    """SearchTables' ``SortCriteria`` key: a table member, else a table parameter."""
+
+    def key(table: dict[str, Any]) -> str:
+        return str(table.get(field, (table.get("Parameters") or {}).get(field, "")))
+
+    return key
 
 
 class CatalogOperations(GlueCore):
@@ -273,9 +283,8 @@ class CatalogOperations(GlueCore):
 
         selected = [t for t in found if hit(t)]
         for criterion in reversed(params.get("SortCriteria") or []):
-            key = str(criterion.get("FieldName") or "Name")
             selected.sort(
-                key=lambda t, k=key: str(t.get(k, (t.get("Parameters") or {}).get(k, ""))),
+                key=_sort_key(str(criterion.get("FieldName") or "Name")),
                 reverse=str(criterion.get("Sort") or "ASC") == "DESC",
             )
         chunk, nxt = page(selected, params)
