@@ -284,6 +284,13 @@ def run_demo(*, endpoint_url: str | None, data_dir: Path) -> int:
         return 1
     except Exception as exc:  # a client or server error: say what it was, not a traceback
         print(f"headwater demo failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        if server is None and "AlreadyExists" in type(exc).__name__:
+            print(
+                "(the demo's resources are already there: run it without --endpoint-url, "
+                "on a fresh server of its own)",
+                file=sys.stderr,
+                flush=True,
+            )
         return 1
     finally:
         if server is not None:
