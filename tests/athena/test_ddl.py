@@ -160,3 +160,19 @@ def test_drop_table_and_existing_table_error(
     assert ex["Status"]["State"] == "SUCCEEDED", ex["Status"]
     with pytest.raises(botocore.exceptions.ClientError):
         glue.get_table(DatabaseName="ddl", Name="sales")
+
+
+def test_ctas_into_a_missing_bucket_fails_and_leaves_nothing(
+    run: Callable[..., Any], s3: Any, glue: Any, server: Any
+) -> None:
+    run("CREATE DATABASE nowhere")
+    ex = run(
+        "CREATE TABLE lost WITH (external_location = 's3://no-such-bucket/lost/') AS SELECT 1 AS x",
+        database="nowhere",
+    )
+    assert ex["Status"]["State"] == "FAILED"
+    assert "no-such-bucket" in ex["Status"]["StateChangeReason"]
+    with pytest.raises(botocore.exceptions.ClientError):
+        glue.get_table(DatabaseName="nowhere", Name="lost")
+    lake = server.app.env.lake_dir
+    assert not (lake / "no-such-bucket" / "lost").exists()

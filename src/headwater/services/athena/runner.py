@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -77,6 +78,7 @@ class QueryRunner:
         self._stopping = False
         failed = 0
         now = self.env.clock.now()
+        ended: list[dict[str, Any]] = []
         with self.env.store.transaction() as conn:
             for row in A.unfinished_queries(conn):
                 if row.state != "RUNNING":
@@ -94,7 +96,10 @@ class QueryRunner:
                     },
                 )
                 A.update_query(conn, row.id, "FAILED", body)
+                ended.append(dict(body))
                 failed += 1
+            # Step Functions may already watch these (its .sync tasks resume first)
+            self.env.store.after_commit(conn, lambda: self._notify_all(ended))
         self.dispatcher.start()
         self.dispatcher.nudge()
         return failed
@@ -384,6 +389,16 @@ class QueryRunner:
             root = bucket_dir / key if key else bucket_dir
             if not root.is_dir():
                 continue
+            try:
+                s3.head_bucket(ctx, {"Bucket": bucket})
+            except ServiceError:
+                if key:  # the engine wrote into the folder of a bucket that does not exist
+                    shutil.rmtree(root, ignore_errors=True)
+                raise QueryError(
+                    f"Unable to write to {location}: the bucket {bucket} does not exist",
+                    error_name="HIVE_WRITER_OPEN_ERROR",
+                    error_type=1100,
+                ) from None
             prefix = f"{key}/" if key else ""
             known = {str(p) for _, p in s3.local_paths(bucket, prefix)}
             for path in sorted(root.rglob("*")):
