@@ -21,6 +21,29 @@ REGION = "us-east-1"
 NEAR = 60.0  # seconds: the timers run_to_end may jump to
 
 
+def athena_rows(
+    client: Callable[..., Any], database: str, output: str, sql: str
+) -> list[list[str]]:
+    """Run ``sql`` with Athena in ``database``, results under ``output``; the data rows."""
+    athena = client("athena")
+    qid = athena.start_query_execution(
+        QueryString=sql,
+        QueryExecutionContext={"Database": database},
+        ResultConfiguration={"OutputLocation": output},
+    )["QueryExecutionId"]
+
+    def done() -> dict[str, Any] | None:
+        status: dict[str, Any] = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"][
+            "Status"
+        ]
+        return status if status["State"] not in ("QUEUED", "RUNNING") else None
+
+    status = eventually(done)
+    assert status["State"] == "SUCCEEDED", status
+    rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
+    return [[d.get("VarCharValue", "") for d in row["Data"]] for row in rows[1:]]
+
+
 @pytest.fixture
 def sfn(client: Callable[..., Any]) -> Any:
     """A boto3 Step Functions client (no ``sync-`` host prefix on an IP endpoint)."""

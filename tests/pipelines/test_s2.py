@@ -24,7 +24,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from tests.conftest import eventually
-from tests.pipelines.conftest import ACCOUNT, REGION
+from tests.pipelines.conftest import ACCOUNT, REGION, athena_rows
 from tests.stepfunctions.conftest import history_types
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +40,7 @@ MACHINE = "findmatches-ML-dedup-workflow"
 SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AWSStepFunctionRole-etl-ttt-demo"
 EVENTS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AWSEventBridgeInvokeRole-etl-ttt-demo"
 GLUE_ROLE = "AWSGlueServiceRole-etl-ttt-demo"
+ATHENA_OUT = f"s3://{BUCKET}/athena-output/"
 
 COLUMNS = [
     "c_customer_sk",
@@ -262,27 +263,6 @@ def upload(aws: Callable[..., Any], tmp_path: Path) -> None:
     aws("s3", "cp", str(local), f"s3://{BUCKET}/{TRIGGER_PREFIX}")
 
 
-def athena_rows(client: Callable[..., Any], sql: str) -> list[list[str]]:
-    """Run ``sql`` in Athena over the lab's database; the data rows (header row dropped)."""
-    athena = client("athena")
-    qid = athena.start_query_execution(
-        QueryString=sql,
-        QueryExecutionContext={"Database": DATABASE},
-        ResultConfiguration={"OutputLocation": f"s3://{BUCKET}/athena-output/"},
-    )["QueryExecutionId"]
-
-    def done() -> dict[str, Any] | None:
-        status: dict[str, Any] = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"][
-            "Status"
-        ]
-        return status if status["State"] not in ("QUEUED", "RUNNING") else None
-
-    status = eventually(done)
-    assert status["State"] == "SUCCEEDED", status
-    rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
-    return [[d.get("VarCharValue", "") for d in row["Data"]] for row in rows[1:]]
-
-
 def one_execution(sfn: Any, arn: str) -> str:
     """The one execution EventBridge started."""
     found = eventually(lambda: sfn.list_executions(stateMachineArn=arn)["executions"])
@@ -387,9 +367,11 @@ def test_s2_upload_runs_job_then_crawler(
         assert table["Parameters"]["skip.header.line.count"] == "1"
 
     # "Table ml_final_top_customers exists, with about 500 rows" (here PEOPLE): Athena counts.
-    assert athena_rows(client, "SELECT count(*) FROM ml_final_top_customers") == [[str(PEOPLE)]]
+    assert athena_rows(
+        client, DATABASE, ATHENA_OUT, "SELECT count(*) FROM ml_final_top_customers"
+    ) == [[str(PEOPLE)]]
     sql = "SELECT c_first_name, c_birth_year + 1 FROM ml_final_top_customers WHERE match_id = 2"
-    assert athena_rows(client, sql) == [["First2", "1953"]]
+    assert athena_rows(client, DATABASE, ATHENA_OUT, sql) == [["First2", "1953"]]
 
     # The job's output is outside the rule's prefix: no second execution.
     assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1

@@ -24,7 +24,7 @@ import pytest
 
 from headwater.runtime.clock import VirtualClock
 from tests.conftest import eventually
-from tests.pipelines.conftest import ACCOUNT, REGION
+from tests.pipelines.conftest import ACCOUNT, REGION, athena_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -250,6 +250,7 @@ def full_history(sfn: Any, arn: str) -> list[dict[str, Any]]:
 
 
 def test_s3_lambda_crawler_polling_loop(
+    client: Callable[..., Any],
     s3: Any,
     glue: Any,
     sfn: Any,
@@ -359,6 +360,8 @@ def test_s3_lambda_crawler_polling_loop(
     }
     tables = sorted(t["Name"] for t in glue.get_tables(DatabaseName=DATABASE)["TableList"])
     assert tables == ["cleansed_customers", "customers", "raw_customers"]
+    sql = "SELECT count(*), max(city) FROM cleansed_customers"
+    assert athena_rows(client, DATABASE, f"s3://{BUCKET}/athena-results/", sql) == [["4", "Rome"]]
     assert {REGION} == {arn.split(":")[3] for arn in (start_arn, get_arn)}
 
 
