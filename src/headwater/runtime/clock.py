@@ -15,7 +15,9 @@ import time
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "ScaledClock", "SystemClock", "VirtualClock"]
+__all__ = ["SCHEDULE_PACE", "Clock", "ScaledClock", "SystemClock", "VirtualClock"]
+
+SCHEDULE_PACE = 1.0  # real seconds between two fires of one schedule at --time-scale 0
 
 
 class Clock(ABC):
@@ -36,6 +38,14 @@ class Clock(ABC):
     async def sleep(self, seconds: float) -> None:
         """Sleep ``seconds`` of clock time."""
         await self.sleep_until(self.now() + max(0.0, seconds))
+
+    async def sleep_until_fire(self, when: float) -> None:
+        """Wait for the next fire of a recurring schedule (cron or rate) at ``when``.
+
+        The same as :meth:`sleep_until`, except where timers fire at once: there a schedule
+        would fire again and again without pause, so :class:`ScaledClock` paces it.
+        """
+        await self.sleep_until(when)
 
 
 class ScaledClock(Clock):
@@ -66,6 +76,12 @@ class ScaledClock(Clock):
             behind = when - self.now()
             if behind > 0:
                 self._offset += behind
+
+    async def sleep_until_fire(self, when: float) -> None:
+        """At ``--time-scale 0`` a schedule fires at most once per real second, never spins."""
+        if self.scale == 0 and when > self.now():
+            await asyncio.sleep(SCHEDULE_PACE)
+        await self.sleep_until(when)
 
 
 class SystemClock(ScaledClock):

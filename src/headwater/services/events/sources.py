@@ -174,7 +174,7 @@ class Scheduler:
             if nxt is None:
                 await self._signal.wait(None)
             else:
-                await wait_first(self._signal.wait(None), clock.sleep_until(nxt))
+                await wait_first(self._signal.wait(None), clock.sleep_until_fire(nxt))
 
     def _next(self) -> float | None:
         with self.service.env.store.read() as conn:

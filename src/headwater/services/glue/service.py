@@ -80,7 +80,7 @@ class GlueService(
             if nxt is None:
                 await self._crawler_signal.wait(None)
             else:
-                await wait_first(self._crawler_signal.wait(None), clock.sleep_until(nxt))
+                await wait_first(self._crawler_signal.wait(None), clock.sleep_until_fire(nxt))
 
     def _fire_due(self) -> float | None:
         """Start every crawler whose cron time has come; return the next fire time."""

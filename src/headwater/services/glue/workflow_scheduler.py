@@ -90,7 +90,7 @@ class TriggerScheduler:
             if nxt is None:
                 await signal.wait(None)
             else:
-                await wait_first(signal.wait(None), self.env.clock.sleep_until(nxt))
+                await wait_first(signal.wait(None), self.env.clock.sleep_until_fire(nxt))
 
     def _next(self) -> float | None:
         with self.env.store.read() as conn:
