@@ -3,9 +3,10 @@
 A real Headwater server on a loopback port; a Parquet table of ``--rows`` rows (default 10M)
 is uploaded through S3 and registered with Glue CreateTable. Then:
 
-(a) a GROUP BY over the table through boto3: StartQueryExecution, GetQueryExecution polled
-    every millisecond until SUCCEEDED, GetQueryResults for every page; beside the same GROUP
-    BY run directly by DuckDB on the same lake file (the floor). Aim: ratio <= 1.2x.
+(a) GROUP BYs over the table through boto3: StartQueryExecution, GetQueryExecution polled
+    until SUCCEEDED, GetQueryResults for every page; beside the same GROUP BY run directly by
+    DuckDB on the same lake file (the floor). A light one (1,000 groups, ~0.2 s direct) and a
+    heavy one (COUNT DISTINCT, ~2 s direct). Aim: ratio <= 1.2x on queries over a second.
 (b) small-query overhead: ``SELECT 1`` through the same three calls, end to end. Aim: < 50 ms.
 
 GetQueryExecution is polled every ``--poll`` seconds (default 0.02); the server-side figure
@@ -33,6 +34,11 @@ from headwater.cli.server import ServerConfig, ServerThread, free_port
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 OUTPUT = "s3://bench-results/athena/"
 GROUP_BY = "SELECT k, count(*) AS n, sum(v) AS total, avg(v) AS mean FROM facts GROUP BY k"
+# the issue's 1.2x aim is for queries over a second: this one takes ~2 s at 10M rows
+HEAVY = (
+    "SELECT s, k % 10 AS b, count(DISTINCT v) AS d, sum(v) AS total, max(v) AS top "
+    "FROM facts GROUP BY 1, 2"
+)
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:
@@ -79,6 +85,25 @@ def _query(athena: Any, sql: str, stats: list[int] | None = None) -> int:
         kwargs["NextToken"] = page["NextToken"]
 
 
+def _compare(
+    athena: Any, con: Any, label: str, sql: str, lake_file: Path, rows: int, repeat: int
+) -> None:
+    """One query through the API beside the same query run by DuckDB on the lake file."""
+    direct_sql = sql.replace("facts", f"read_parquet('{lake_file}')")
+    _query(athena, sql)  # warm: engine, Parquet footer cache
+    con.execute(direct_sql).fetchall()
+    server: list[int] = []
+    t_api = _median(lambda: _query(athena, sql, server), repeat)
+    t_direct = _median(lambda: con.execute(direct_sql).fetchall(), repeat)
+    t_server = statistics.median(server) / 1000
+    print(
+        f"{label} over {rows:,} Parquet rows: Athena API {t_api * 1000:8.1f} ms end to end "
+        f"({t_server * 1000:7.1f} ms in the server)   direct DuckDB {t_direct * 1000:8.1f} ms   "
+        f"ratio {t_api / t_direct:5.2f}x (server {t_server / t_direct:5.2f}x)",
+        flush=True,
+    )
+
+
 def bench(rows: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -120,20 +145,10 @@ def bench(rows: int, repeat: int) -> None:
                 },
             )
             lake_file = root / "hw" / "lake" / "bench-lake" / "facts" / "part-00000.parquet"
-            direct_sql = GROUP_BY.replace("facts", f"read_parquet('{lake_file}')")
+            assert _query(athena, GROUP_BY) == 1001
             con = duckdb.connect()
-            assert _query(athena, GROUP_BY) == 1001  # warm: engine, Parquet footer cache
-            con.execute(direct_sql).fetchall()
-            server: list[int] = []
-            t_api = _median(lambda: _query(athena, GROUP_BY, server), repeat)
-            t_direct = _median(lambda: con.execute(direct_sql).fetchall(), repeat)
-            t_server = statistics.median(server) / 1000
-            print(
-                f"GROUP BY over {rows:,} Parquet rows: Athena API {t_api * 1000:8.1f} ms end to "
-                f"end ({t_server * 1000:7.1f} ms in the server)   direct DuckDB "
-                f"{t_direct * 1000:8.1f} ms   ratio {t_api / t_direct:5.2f}x "
-                f"(server {t_server / t_direct:5.2f}x)"
-            )
+            for label, sql in (("GROUP BY k", GROUP_BY), ("GROUP BY s, k % 10 + DISTINCT", HEAVY)):
+                _compare(athena, con, label, sql, lake_file, rows, repeat)
             _query(athena, "SELECT 1")
             small: list[int] = []
             t_small = _median(lambda: _query(athena, "SELECT 1", small), repeat * 4)

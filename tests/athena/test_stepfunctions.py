@@ -152,11 +152,14 @@ def test_state_change_events_reach_eventbridge_rules(
     qid = run("SELECT 1")["QueryExecutionId"]
 
     def started() -> list[dict[str, Any]]:
-        return list(sfn.list_executions(stateMachineArn=target)["executions"])
+        found = []
+        for item in sfn.list_executions(stateMachineArn=target)["executions"]:
+            event = json.loads(sfn.describe_execution(executionArn=item["executionArn"])["input"])
+            if event["detail"]["queryExecutionId"] == qid:
+                found.append(event)
+        return found
 
-    found = eventually(started)
-    described = sfn.describe_execution(executionArn=found[0]["executionArn"])
-    event = json.loads(described["input"])
+    event = eventually(started)[0]
     assert event["source"] == "aws.athena"
     assert event["detail"]["queryExecutionId"] == qid
     assert event["detail"]["previousState"] == "RUNNING"

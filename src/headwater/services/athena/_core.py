@@ -131,7 +131,7 @@ class AthenaCore(Service):
                 "EngineVersion": dict(ENGINE_VERSION),
                 "EnableMinimumEncryptionConfiguration": False,
             },
-            "CreationTime": 0.0,
+            "CreationTime": self._now(),
         }
 
     def workgroup(
@@ -148,7 +148,6 @@ class AthenaCore(Service):
         if wanted == PRIMARY:
             body = self._primary()
             if create:
-                body["CreationTime"] = self._now()
                 A.put_workgroup(conn, region, PRIMARY, body)
             return body
         raise errors.invalid_request(f"WorkGroup {wanted} is not found.")

@@ -100,7 +100,8 @@ class StateChangeEvents:
             log.exception("cannot emit the Athena state change of %s", event["detail"])
 
     def reset(self) -> None:
-        """Forget the states seen so far."""
+        """Emit what is queued (before the store is wiped), then forget the states seen."""
+        self._executor.submit(lambda: None).result(timeout=10)
         with self._lock:
             self._seen.clear()
 

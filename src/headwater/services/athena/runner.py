@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ class QueryRunner:
         self._global: list[Listener] = []
         self._stopping = False
         self._local = threading.local()
+        self._writers = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="athena-write")
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> int:
@@ -109,6 +111,7 @@ class QueryRunner:
         self._stopping = True
         self._interrupt_all()
         self.dispatcher.stop()
+        self._writers.shutdown(wait=True)
         with self._lock:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
@@ -416,20 +419,30 @@ class QueryRunner:
         bucket, prefix = parse_s3(output)
         s3 = self.s3()
         name = result.output_name(qid)
+        meta = result.metadata_file(qid)
+        # the companion is written beside the result object, on a writer thread of its own
+        pending: Future[Any] | None = None
+        if meta is not None:
+            pending = self._writers.submit(
+                s3.put_bytes, bucket, f"{prefix}{name}.metadata", meta, ctx=ctx
+            )
         data = result.result_file()
         size = 0
-        if data is not None:
-            s3.put_bytes(
-                bucket,
-                prefix + name,
-                data,
-                content_type=_CONTENT_TYPES.get(result.output.value, "application/octet-stream"),
-                ctx=ctx,
-            )
-            size = len(data)
-        meta = result.metadata_file(qid)
-        if meta is not None:
-            s3.put_bytes(bucket, f"{prefix}{name}.metadata", meta, ctx=ctx)
+        try:
+            if data is not None:
+                s3.put_bytes(
+                    bucket,
+                    prefix + name,
+                    data,
+                    content_type=_CONTENT_TYPES.get(
+                        result.output.value, "application/octet-stream"
+                    ),
+                    ctx=ctx,
+                )
+                size = len(data)
+        finally:
+            if pending is not None:
+                pending.result()
         return f"{output}{name}", size
 
     def _finish(
