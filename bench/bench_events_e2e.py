@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import signal
 import subprocess
 import sys
@@ -66,6 +67,19 @@ def _blast(url: str, seconds: float, clients: int, source: str) -> tuple[int, fl
     return total, time.perf_counter() - start
 
 
+def _cpu(pid: int) -> float | None:
+    """CPU seconds the server process has used (Linux), to see the cost per entry."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _per_entry(cpu: float | None, entries: int) -> str:
+    return f"{1e6 * cpu / entries:6.0f} us server CPU/entry" if cpu is not None and entries else ""
+
+
 def _stats(url: str) -> dict[str, int]:
     with urllib.request.urlopen(f"{url}/_headwater/events/stats", timeout=30) as resp:
         return dict(json.load(resp))
@@ -104,7 +118,9 @@ def main(argv: list[str]) -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
+            cpu0 = _cpu(proc.pid)
             ingest, ingest_s = _blast(url, args.seconds, args.clients, "bench.unmatched")
+            cpu1 = _cpu(proc.pid)
             sfn = _client(url, "stepfunctions")
             arn = sfn.create_state_machine(
                 name="bench-target",
@@ -114,6 +130,7 @@ def main(argv: list[str]) -> None:
             events = _client(url, "events")
             events.put_rule(Name="bench", EventPattern=json.dumps({"source": ["bench.e2e"]}))
             events.put_targets(Rule="bench", Targets=[{"Id": "sfn", "Arn": arn}])
+            cpu2 = _cpu(proc.pid)
             sent, sent_s = _blast(url, args.seconds, args.clients, "bench.e2e")
             t0 = time.perf_counter()
             while True:
@@ -127,15 +144,22 @@ def main(argv: list[str]) -> None:
                     break
                 time.sleep(0.2)
             drain_s = time.perf_counter() - t0
+            cpu3 = _cpu(proc.pid)
+            ingest_cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+            e2e_cpu = cpu3 - cpu2 if cpu2 is not None and cpu3 is not None else None
             executions = 0
             for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
                 executions += len(page["executions"])
             total_s = sent_s + drain_s
             print(f"PutEvents, {args.clients} boto3 client processes, 10 entries a call")
-            print(f"  ingest only (no rules) : {ingest / ingest_s:8.0f} entries/s")
+            print(
+                f"  ingest only (no rules) : {ingest / ingest_s:8.0f} entries/s  "
+                f"{_per_entry(ingest_cpu, ingest)}"
+            )
             print(f"  accepted with a rule   : {sent / sent_s:8.0f} entries/s")
             print(
-                f"  end to end (delivered) : {sent / total_s:8.0f} entries/s "
+                f"  end to end (delivered) : {sent / total_s:8.0f} entries/s  "
+                f"{_per_entry(e2e_cpu, sent)} "
                 f"({drain_s:.1f} s to drain after the senders stopped)"
             )
             print(f"  ratio end-to-end/ingest: {(sent / total_s) / (ingest / ingest_s):8.2f}")

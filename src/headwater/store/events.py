@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from headwater.store.schema import Migration, create_tables, metadata, register
 
-__all__ = ["BusRow", "DeliveryRow", "EventsStore", "RuleRow", "TargetRow"]
+__all__ = ["BusRow", "DeliveryOutcome", "DeliveryRow", "EventsStore", "RuleRow", "TargetRow"]
 
 buses = sa.Table(
     "events_buses",
@@ -107,6 +107,29 @@ replays = sa.Table(
     sa.Column("spec", sa.Text, nullable=False),
 )
 
+# Built once: a statement built per row (``insert(t).values(...)``) costs SQLAlchemy more
+# than SQLite's work for the row; these run with a list of parameter sets (executemany).
+# RETURNING in parameter order makes SQLAlchemy insert row by row on SQLite: the rows are
+# matched back to the events by id instead.
+_INSERT_ACCEPTED = sa.insert(accepted).returning(accepted.c.seq, accepted.c.event_id)
+_INSERT_DELIVERY = sa.insert(deliveries)
+_SELECT_BODIES = sa.select(accepted.c.seq, accepted.c.body).where(
+    accepted.c.seq.in_(sa.bindparam("seqs", expanding=True))
+)
+_OUTCOME: dict[str, sa.BindParameter[Any]] = {
+    "status": sa.bindparam("o_status"),
+    "attempts": sa.bindparam("o_attempts"),
+    "updated_at": sa.bindparam("o_at"),
+    "last_error": sa.bindparam("o_error"),
+    "result": sa.bindparam("o_result"),
+}
+_FINISH = sa.update(deliveries).where(deliveries.c.id == sa.bindparam("o_id")).values(**_OUTCOME)
+_RETRY = (
+    sa.update(deliveries)
+    .where(deliveries.c.id == sa.bindparam("o_id"))
+    .values(**_OUTCOME, next_attempt=sa.bindparam("o_next"))
+)
+
 register(
     Migration(
         component="events",
@@ -181,6 +204,19 @@ class DeliveryRow:
     updated_at: float
     last_error: str | None
     result: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryOutcome:
+    """What one attempt of a delivery ended in; ``next_attempt`` set means try again then."""
+
+    id: int
+    status: str
+    attempts: int
+    at: float
+    error: str | None = None
+    result: str | None = None
+    next_attempt: float | None = None
 
 
 def _rule(r: Any) -> RuleRow:
@@ -405,13 +441,32 @@ class EventsStore:
         conn: sa.Connection, *, event_id: str, region: str, bus: str, ingested: float, body: str
     ) -> int:
         """Store an accepted event; return its sequence number."""
-        res = conn.execute(
-            sa.insert(accepted).values(
-                event_id=event_id, region=region, bus=bus, ingested=ingested, body=body
-            )
-        )
-        pk = res.inserted_primary_key
-        return int(pk[0]) if pk else 0
+        return EventsStore.accept_many(
+            conn,
+            [
+                {
+                    "event_id": event_id,
+                    "region": region,
+                    "bus": bus,
+                    "ingested": ingested,
+                    "body": body,
+                }
+            ],
+        )[0]
+
+    @staticmethod
+    def accept_many(conn: sa.Connection, events: list[dict[str, Any]]) -> list[int]:
+        """Store accepted events (``event_id``, ``region``, ``bus``, ``ingested``, ``body``).
+
+        Returns their sequence numbers, in the order given, from one statement.
+        """
+        if not events:
+            return []
+        ids = [e["event_id"] for e in events]
+        if len(set(ids)) < len(ids):  # the same event twice (a replay): one at a time
+            return [EventsStore.accept_many(conn, [e])[0] for e in events]
+        seqs = {r.event_id: int(r.seq) for r in conn.execute(_INSERT_ACCEPTED, events)}
+        return [seqs[i] for i in ids]
 
     @staticmethod
     def add_delivery(
@@ -427,22 +482,57 @@ class EventsStore:
         at: float,
     ) -> None:
         """Queue one delivery."""
-        conn.execute(
-            sa.insert(deliveries).values(
-                event_seq=event_seq,
-                region=region,
-                bus=bus,
-                rule=rule,
-                target_id=target_id,
-                target_arn=target_arn,
-                input=input_text,
-                status="PENDING",
-                attempts=0,
-                next_attempt=at,
-                first_at=at,
-                updated_at=at,
-            )
+        EventsStore.add_deliveries(
+            conn,
+            [
+                EventsStore.new_delivery(
+                    event_seq=event_seq,
+                    region=region,
+                    bus=bus,
+                    rule=rule,
+                    target_id=target_id,
+                    target_arn=target_arn,
+                    input_text=input_text,
+                    at=at,
+                )
+            ],
         )
+
+    @staticmethod
+    def new_delivery(
+        *,
+        event_seq: int,
+        region: str,
+        bus: str,
+        rule: str,
+        target_id: str,
+        target_arn: str,
+        input_text: str,
+        at: float,
+    ) -> dict[str, Any]:
+        """The row :meth:`add_deliveries` writes for one pending delivery."""
+        return {
+            "event_seq": event_seq,
+            "region": region,
+            "bus": bus,
+            "rule": rule,
+            "target_id": target_id,
+            "target_arn": target_arn,
+            "input": input_text,
+            "status": "PENDING",
+            "attempts": 0,
+            "next_attempt": at,
+            "first_at": at,
+            "updated_at": at,
+            "last_error": None,
+            "result": None,
+        }
+
+    @staticmethod
+    def add_deliveries(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        """Queue deliveries (rows from :meth:`new_delivery`) with one statement."""
+        if rows:
+            conn.execute(_INSERT_DELIVERY, rows)
 
     @staticmethod
     def due_deliveries(conn: sa.Connection, now: float, limit: int) -> list[DeliveryRow]:
@@ -478,16 +568,43 @@ class EventsStore:
         next_attempt: float | None = None,
     ) -> None:
         """Record the outcome of an attempt."""
-        values: dict[str, Any] = {
-            "status": status,
-            "attempts": attempts,
-            "updated_at": at,
-            "last_error": error,
-            "result": result,
-        }
-        if next_attempt is not None:
-            values["next_attempt"] = next_attempt
-        conn.execute(sa.update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+        EventsStore.finish_deliveries(
+            conn,
+            [
+                DeliveryOutcome(
+                    id=delivery_id,
+                    status=status,
+                    attempts=attempts,
+                    at=at,
+                    error=error,
+                    result=result,
+                    next_attempt=next_attempt,
+                )
+            ],
+        )
+
+    @staticmethod
+    def finish_deliveries(conn: sa.Connection, outcomes: list[DeliveryOutcome]) -> None:
+        """Record the outcomes of many attempts, one statement per kind."""
+        done = [o for o in outcomes if o.next_attempt is None]
+        again = [o for o in outcomes if o.next_attempt is not None]
+        for stmt, group in ((_FINISH, done), (_RETRY, again)):
+            if group:
+                conn.execute(
+                    stmt,
+                    [
+                        {
+                            "o_id": o.id,
+                            "o_status": o.status,
+                            "o_attempts": o.attempts,
+                            "o_at": o.at,
+                            "o_error": o.error,
+                            "o_result": o.result,
+                            "o_next": o.next_attempt,
+                        }
+                        for o in group
+                    ],
+                )
 
     @staticmethod
     def list_deliveries(
@@ -517,6 +634,13 @@ class EventsStore:
     def event_body(conn: sa.Connection, seq: int) -> str | None:
         """Return an accepted event's JSON."""
         return conn.execute(sa.select(accepted.c.body).where(accepted.c.seq == seq)).scalar()
+
+    @staticmethod
+    def event_bodies(conn: sa.Connection, seqs: list[int]) -> dict[int, str]:
+        """Return the JSON of several accepted events, by sequence number."""
+        if not seqs:
+            return {}
+        return {int(r.seq): r.body for r in conn.execute(_SELECT_BODIES, {"seqs": seqs})}
 
     # archives
     @staticmethod

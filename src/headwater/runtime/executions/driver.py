@@ -64,6 +64,8 @@ class Run:
     done: threading.Event = field(default_factory=threading.Event)
     generation: int = 0
     task_seq: int = 0
+    armed: bool = False  # whether a timer was ever armed here (its end must cancel them)
+    stopped: float | None = None  # when it ended, as recorded with its end
 
     @property
     def status(self) -> str:
@@ -160,25 +162,55 @@ class ExecutionDriver:
         For a durable run ``write`` adds the service's own rows (the execution row) to the same
         transaction. Returns once the step is committed; raises what the store raised.
         """
-        run.state = step.state
-        run.busy = True  # events that arrive before the first step is carried out wait
+        self.launch_many([(run, step)], write)
+
+    def launch_many(
+        self,
+        runs: list[tuple[Run, asl.Step]],
+        write: Callable[[sa.Connection], None] | None = None,
+    ) -> None:
+        """:meth:`launch` several new executions, their first steps in ONE transaction.
+
+        ``write`` adds the service's rows for all of them. Either every first step is
+        committed or none is (and none is left live here); then each is carried out.
+        """
+        for run, step in runs:
+            run.state = step.state
+            run.busy = True  # events that arrive before the first step is carried out wait
         with self._lock:
-            run.generation = self._generation
-            self._runs[run.arn] = run
+            for run, _ in runs:
+                run.generation = self._generation
+                self._runs[run.arn] = run
         try:
-            if run.durable:
+            durable = [(run, step) for run, step in runs if run.durable]
+            if durable:
                 with self.store.transaction() as conn:
                     if write is not None:
                         write(conn)
-                    self._write(conn, run, [(None, step)])
-            elif run.history is not None:
-                run.history.extend(step.history_events)
+                    StatesStore.write_transitions(
+                        conn, [self._collect(run, [(None, step)]) for run, step in durable]
+                    )
+            for run, step in runs:
+                if not run.durable and run.history is not None:
+                    run.history.extend(step.history_events)
         except BaseException:
             with self._lock:
-                self._runs.pop(run.arn, None)
+                for run, _ in runs:
+                    if self._runs.get(run.arn) is run:
+                        del self._runs[run.arn]
             raise
-        self._perform(run, [(None, step)])
-        self._pool.submit(self._drain, run)
+        failure: BaseException | None = None
+        for run, step in runs:
+            try:  # every committed run is carried out, whatever another one raises
+                self._perform(run, [(None, step)])
+                if run.status == "RUNNING":
+                    self._pool.submit(self._drain, run)
+                else:
+                    self._drain(run)  # it ended in its first step: release what waits, no hop
+            except BaseException as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def resume(self, load: Callable[[Any, str], tuple[asl.CompiledMachine, dict[str, Any]]]) -> int:
         """Reload every RUNNING execution from the store; return how many.
@@ -203,6 +235,7 @@ class ExecutionDriver:
             with self._lock:
                 run.generation = self._generation
                 self._runs[run.arn] = run
+            run.armed = bool(pending)
             for timer_id, deadline in pending:
                 self.timers.arm(row.arn, timer_id, deadline)
             for task in open_tasks:
@@ -323,11 +356,6 @@ class ExecutionDriver:
         self.timers.cancel_execution(run.arn)
 
     # -- persistence -----------------------------------------------------------------------
-    def _write(
-        self, conn: sa.Connection, run: Run, batch: list[tuple[asl.Event | None, asl.Step]]
-    ) -> None:
-        StatesStore.write_transitions(conn, [self._collect(run, batch)])
-
     def _collect(self, run: Run, batch: list[tuple[asl.Event | None, asl.Step]]) -> TransitionWrite:
         """What a batch of transitions writes: history, state, timers, task rows."""
         arn = run.arn
@@ -391,6 +419,7 @@ class ExecutionDriver:
                 "cause": outcome["cause"],
                 "stopped": _end_time(out.history, now),
             }
+            run.stopped = out.ended["stopped"]
         return out
 
     # -- commands --------------------------------------------------------------------------
@@ -399,6 +428,7 @@ class ExecutionDriver:
         for _, step in batch:
             for cmd in step.commands:
                 if isinstance(cmd, asl.StartTimer):
+                    run.armed = True
                     self.timers.arm(run.arn, cmd.timer_id, cmd.deadline)
                 elif isinstance(cmd, asl.CancelTimer):
                     self.timers.cancel(run.arn, cmd.timer_id)
@@ -420,7 +450,8 @@ class ExecutionDriver:
             with self._lock:
                 if self._runs.get(run.arn) is run:
                     del self._runs[run.arn]
-            self.timers.cancel_execution(run.arn)
+            if run.armed:  # a hop to the loop thread: skipped for runs that never waited
+                self.timers.cancel_execution(run.arn)
             run.done.set()
             try:
                 handler.finished(run)

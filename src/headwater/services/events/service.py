@@ -331,6 +331,7 @@ class EventsService(ArchiveOperations):
                         spec=spec,
                     ),
                 )
+        self._invalidate_targets(ctx.region, bus, params["Rule"])
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
     def remove_targets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -348,6 +349,7 @@ class EventsService(ArchiveOperations):
                             "ErrorMessage": f"Target {target_id} does not exist.",
                         }
                     )
+        self._invalidate_targets(ctx.region, bus, params["Rule"])
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
     def list_targets_by_rule(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -373,7 +375,7 @@ class EventsService(ArchiveOperations):
             )
         results: list[dict[str, Any]] = []
         now = self.env.clock.now()
-        accepted = 0
+        by_bus: dict[str, list[dict[str, Any]]] = {}
         with self.env.store.transaction() as conn:
             for entry in entries:
                 problem = _check_entry(entry)
@@ -393,9 +395,11 @@ class EventsService(ArchiveOperations):
                     time=iso(when.timestamp()) if when is not None else iso(now),
                     resources=entry.get("Resources"),
                 )
-                self._ingest(conn, event, region=ctx.region, bus=bus, at=now)
+                by_bus.setdefault(bus, []).append(event)
                 results.append({"EventId": event["id"]})
-                accepted += 1
+            for bus, events in by_bus.items():
+                self._ingest_many(conn, events, region=ctx.region, bus=bus, at=now)
+        accepted = sum(len(events) for events in by_bus.values())
         if accepted:
             self.dispatcher.wake()
         return {"FailedEntryCount": len(entries) - accepted, "Entries": results}

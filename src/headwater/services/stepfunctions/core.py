@@ -62,6 +62,9 @@ class StepFunctionsCore(Service):
         self.runner = TaskRunner(self)
         # One thread: status changes of an execution reach the bus in the order they happened.
         self._status_events = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfn-status")
+        # (region, description or execution ARN) of ended executions, in order
+        self._status_queue: list[tuple[str, dict[str, Any] | str, float]] = []
+        self._status_lock = threading.Lock()
         self._driver: ExecutionDriver | None = None
         self._lock = threading.RLock()
         self._compiled: OrderedDict[tuple[str, str], asl.CompiledMachine] = OrderedDict()
@@ -291,13 +294,18 @@ class StepFunctionsCore(Service):
         with self._lock:
             waiting = run.arn in self._subscribers
         events = self._events_bus()
-        if not waiting and events is None:
+        if not waiting:
+            if events is not None and run.durable:
+                # Described from memory when it can be (it just ended here), else from the
+                # store in the status thread, with the other ends queued meanwhile.
+                region = run.meta.get("region", self.env.default_region)
+                known = run.stopped is not None and "input" in run.meta
+                self._queue_status(region, express_description(run) if known else run.arn)
             return
         described = self.describe_run(run.arn)
         if described is None:
             return
-        if waiting:
-            self._notify(run.arn, described)
+        self._notify(run.arn, described)
         if events is not None and run.durable:
             self.status_changed(described, run.meta.get("region", self.env.default_region))
 
@@ -307,9 +315,21 @@ class StepFunctionsCore(Service):
 
     def status_changed(self, described: dict[str, Any], region: str) -> None:
         """Put AWS's "Step Functions Execution Status Change" event on the default bus."""
+        self._queue_status(region, described)
+
+    def _queue_status(self, region: str, described: dict[str, Any] | str) -> None:
+        """Queue a status change: a description, or the ARN of a stored execution."""
         events = self._events_bus()
         if events is None:
             return
+        with self._status_lock:
+            self._status_queue.append((region, described, self.now()))
+            if len(self._status_queue) > 1:
+                return  # a put is already queued; it takes this one too
+        with contextlib.suppress(RuntimeError):
+            self._status_events.submit(self._put_status_events, events)
+
+    def _status_event(self, described: dict[str, Any], region: str, at: float) -> dict[str, Any]:
         account = arns.parse(described["executionArn"]).account
         detail = {
             "executionArn": described["executionArn"],
@@ -325,26 +345,46 @@ class StepFunctionsCore(Service):
             "error": described.get("error"),
             "cause": described.get("cause"),
         }
-        event = {
+        return {
             "version": "0",
             "id": str(uuid.uuid4()),
             "detail-type": "Step Functions Execution Status Change",
             "source": "aws.states",
             "account": account,
-            "time": datetime.fromtimestamp(self.now(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": region,
             "resources": [described["executionArn"]],
             "detail": detail,
         }
 
-        def put() -> None:
+    def _put_status_events(self, events: Any) -> None:
+        # Everything queued so far: described in one read, on the bus in one transaction
+        # per region, in the order the executions ended.
+        with self._status_lock:
+            queued, self._status_queue = self._status_queue, []
+        by_region: dict[str, list[dict[str, Any]]] = {}
+        try:
+            with self.env.store.read() as conn:
+                for region, item, at in queued:
+                    if isinstance(item, str):
+                        row = StatesStore.get_execution(conn, item)
+                        if row is None:
+                            continue
+                        item = describe_row(row)
+                    by_region.setdefault(region, []).append(self._status_event(item, region, at))
+        except Exception:
+            log.exception("cannot describe %d ended execution(s)", len(queued))
+            return
+        put_many = getattr(events, "ingest_events", None)
+        for region, batch in by_region.items():
             try:
-                events.ingest_event(event, region=region, bus="default")
+                if put_many is not None:
+                    put_many(batch, region=region, bus="default")
+                else:
+                    for event in batch:
+                        events.ingest_event(event, region=region, bus="default")
             except Exception:
-                log.exception("cannot put the status change of %s", described["executionArn"])
-
-        with contextlib.suppress(RuntimeError):
-            self._status_events.submit(put)
+                log.exception("cannot put %d execution status change(s)", len(batch))
 
     def activity_task_queued(self, run: Run, cmd: asl.InvokeTask) -> None:
         """An activity task is waiting for a worker: wake GetActivityTask pollers."""
@@ -412,7 +452,7 @@ def express_description(run: Run) -> dict[str, Any]:
         "inputDetails": {"included": True},
     }
     if outcome["status"] != "RUNNING":
-        out["stopDate"] = meta.get("stopped") or _stop_time(run)
+        out["stopDate"] = meta.get("stopped") or run.stopped or _stop_time(run)
     if outcome["status"] == "SUCCEEDED":
         out["output"] = dumps(outcome["output"])
         out["outputDetails"] = {"included": True}

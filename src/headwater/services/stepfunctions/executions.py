@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
 import headwater.asl as asl
 from headwater.runtime.executions import Run
 from headwater.services.base import RequestContext
@@ -134,6 +136,31 @@ class ExecutionsApi(StepFunctionsCore):
                 existing = StatesStore.get_execution(conn, arn)
             if existing is not None:
                 return self._same_name(existing, text)
+        run, step, row = self._standard_run(ctx, params, target, arn, name, text, input_)
+        try:
+            self.driver.launch(
+                run, step, lambda conn: StatesStore.insert_execution(conn, row, None)
+            )
+        except ConflictError:
+            with self.env.store.read() as conn:
+                existing = StatesStore.get_execution(conn, arn)
+            if existing is None:
+                raise
+            return self._same_name(existing, text)
+        return {"executionArn": arn, "startDate": row.started}
+
+    def _standard_run(
+        self,
+        ctx: RequestContext,
+        params: dict[str, Any],
+        target: Target,
+        arn: str,
+        name: str,
+        text: str,
+        input_: Any,
+    ) -> tuple[Run, asl.Step, ExecutionRow]:
+        """A new STANDARD execution: its live run, first step and execution row."""
+        machine = target.machine
         run, step = self._new_run(ctx, target, arn, name, text, input_)
         if params.get("traceHeader"):
             run.meta["traceHeader"] = params["traceHeader"]
@@ -153,17 +180,69 @@ class ExecutionsApi(StepFunctionsCore):
             role_arn=target.role_arn,
             meta={k: v for k, v in run.meta.items() if k not in ("input",)},
         )
-        try:
-            self.driver.launch(
-                run, step, lambda conn: StatesStore.insert_execution(conn, row, None)
-            )
-        except ConflictError:
-            with self.env.store.read() as conn:
-                existing = StatesStore.get_execution(conn, arn)
-            if existing is None:
-                raise
-            return self._same_name(existing, text)
-        return {"executionArn": arn, "startDate": row.started}
+        return run, step, row
+
+    def start_executions(
+        self, requests: list[tuple[RequestContext, dict[str, Any]]]
+    ) -> list[dict[str, Any] | ServiceError]:
+        """StartExecution for many requests (EventBridge delivering a batch of events).
+
+        Each answer is what :meth:`start_execution` answers or raises. New STANDARD
+        executions start in ONE store transaction; anything else (EXPRESS, a name that is
+        live or repeated in the batch) goes through :meth:`start_execution` one by one, and
+        so does the whole batch if the shared transaction finds a name already taken.
+        """
+        answers: list[dict[str, Any] | ServiceError | None] = [None] * len(requests)
+        resolved: list[tuple[int, Target, str, Any]] = []
+        with self.env.store.read() as conn:
+            for i, (_ctx, params) in enumerate(requests):
+                try:
+                    text, input_ = self._input(params)
+                    resolved.append(
+                        (i, self.resolve_target(conn, params["stateMachineArn"]), text, input_)
+                    )
+                except ServiceError as err:
+                    answers[i] = err
+        batch: list[tuple[int, Run, asl.Step, ExecutionRow]] = []
+        alone: list[int] = []
+        seen: set[str] = set()
+        for i, target, text, input_ in resolved:
+            ctx, params = requests[i]
+            try:
+                name = arns.check_name(params.get("name") or str(uuid.uuid4()))
+            except ServiceError as err:
+                answers[i] = err
+                continue
+            arn = arns.execution_arn(ctx.region, ctx.account_id, target.machine.name, name)
+            if target.machine.type != "STANDARD" or arn in seen or self.driver.get(arn):
+                alone.append(i)
+                continue
+            seen.add(arn)
+            try:
+                run, step, row = self._standard_run(ctx, params, target, arn, name, text, input_)
+            except ServiceError as err:
+                answers[i] = err
+                continue
+            batch.append((i, run, step, row))
+        if batch:
+            rows = [row for _, _, _, row in batch]
+
+            def write(conn: Any) -> None:
+                for row in rows:
+                    StatesStore.insert_execution(conn, row, None)
+
+            try:
+                self.driver.launch_many([(run, step) for _, run, step, _ in batch], write)
+                for i, _, _, row in batch:
+                    answers[i] = {"executionArn": row.arn, "startDate": row.started}
+            except (ConflictError, sa.exc.IntegrityError):
+                alone.extend(i for i, _, _, _ in batch)  # one by one, each finds its own
+        for i in sorted(alone):
+            try:
+                answers[i] = self.start_execution(*requests[i])
+            except ServiceError as err:
+                answers[i] = err
+        return [a if a is not None else errors.validation("not started") for a in answers]
 
     def _same_name(self, existing: ExecutionRow, text: str) -> dict[str, Any]:
         # AWS: same name and input while RUNNING answers as the first call did; otherwise refuse.
