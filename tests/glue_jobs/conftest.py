@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -18,46 +17,14 @@ from headwater.services.enabled import service_classes
 
 
 def glue_service_class() -> type[Service]:
-    """GlueService (with our families added if the catalog side has not composed them yet)."""
-    from headwater.services.glue.jobs import JobOperations
-    from headwater.services.glue.triggers import TriggerOperations
-    from headwater.services.glue.workflows import WorkflowOperations
+    """The composed GlueService (catalog, crawlers, jobs, workflows, triggers)."""
+    from headwater.services.glue import GlueService
 
-    ours = (JobOperations, WorkflowOperations, TriggerOperations)
-    try:
-        module = importlib.import_module("headwater.services.glue.service")
-        found: type[Service] = module.GlueService
-    except (ImportError, AttributeError):
-        from headwater.services.glue.classifiers import ClassifierOperations
-        from headwater.services.glue.connections import ConnectionOperations
-        from headwater.services.glue.partitions import PartitionOperations
-
-        base = (PartitionOperations, ClassifierOperations, ConnectionOperations)
-        return type("GlueService", (*base, *ours), {})
-    if all(issubclass(found, c) for c in ours):
-        return found
-    return type("GlueService", (found, *ours), {})
-
-
-def _has(module: str, name: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), name)
-    except ImportError:
-        return False
+    return GlueService
 
 
 # Known gaps of this folder: one dict, name -> reason, used with strict xfail (it must shrink).
 KNOWN_GAPS: dict[str, str] = {}
-if not _has("headwater.services.glue.crawlers", "CrawlerOperations"):
-    KNOWN_GAPS["crawler-action"] = (
-        "the Glue crawler operations (services/glue/crawlers.py) are not there yet: the S0 "
-        "flow's CONDITIONAL trigger starts a second job instead of crawler-parquet"
-    )
-if not _has("headwater.services.glue.tags", "TagOperations"):
-    KNOWN_GAPS["tag-operations"] = (
-        "TagResource / GetTags (services/glue/tags.py) are not there yet: job, workflow and "
-        "trigger tags are only visible through ListJobs / ListTriggers filters"
-    )
 
 
 def known_gap(name: str) -> pytest.MarkDecorator:
@@ -75,8 +42,7 @@ def clock() -> VirtualClock:
 def server(tmp_path_factory: pytest.TempPathFactory, clock: VirtualClock) -> Iterator[ServerThread]:
     """A server with every service, Glue included, and two warm job workers."""
     classes = service_classes()
-    if not any(getattr(c, "service_name", "") == "glue" for c in classes):
-        classes = [*classes, glue_service_class()]
+    assert glue_service_class() in classes
     config = ServerConfig(
         data_dir=tmp_path_factory.mktemp("glue-jobs"), port=free_port(), time_scale=0
     )

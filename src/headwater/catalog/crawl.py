@@ -163,10 +163,12 @@ def _classify(
         location = f"s3://{target.bucket}/{folder}/" if folder else f"s3://{target.bucket}/"
         existing = known.get(location)
         if existing is not None:
-            for obj in members:
-                files.append(
-                    _crawled(obj, folders, _schema_from_storage(existing[0], existing[1], obj))
-                )
+            # A folder the catalog already knows is not read again (CRAWL_NEW_FOLDERS_ONLY).
+            # One stand-in for all its objects keeps its place in the table layout; its
+            # table and partition are never rewritten by an incremental crawl.
+            whole = S3Object(key=members[0].key, size=sum(o.size for o in members))
+            schema = _schema_from_storage(existing[0], existing[1], whole)
+            files.append(_crawled(whole, folders, schema))
             continue
         limit = target.sample_size or len(members)
         sampled: list[FileSchema] = []

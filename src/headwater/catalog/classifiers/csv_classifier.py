@@ -138,9 +138,12 @@ def _types(
     rows: list[list[str]], width: int, trim: bool, allowed: frozenset[str] | None
 ) -> list[str]:
     sample = rows[:_TYPE_ROWS]
+    if all(len(r) == width for r in sample):
+        by_column = [list(cells) for cells in zip(*sample, strict=True)] or [[]] * width
+    else:
+        by_column = [[r[i] for r in sample if i < len(r)] for i in range(width)]
     types = []
-    for i in range(width):
-        cells = [r[i] for r in sample if i < len(r)]
+    for cells in by_column:
         if trim:
             cells = [c.strip() for c in cells]
         types.append(column_type(cells, allowed))

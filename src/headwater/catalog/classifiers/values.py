@@ -88,6 +88,42 @@ def _int_range(values: Iterable[str]) -> tuple[int, int]:
     return (min(nums), max(nums)) if nums else (0, 0)
 
 
+def _all_of(pattern: str) -> re.Pattern[str]:
+    """Cells joined by NUL (never in decoded text) that are each ``pattern`` or a null."""
+    cell = rf"(?:{pattern}|NULL|null|\\N|)"
+    return re.compile(rf"{cell}(?:\x00{cell})*\Z")
+
+
+_ALL_NULL = _all_of("(?!)")
+_ALL_INT = _all_of(r"[+-]?\d+")
+_ALL_NUM = _all_of(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+_ALL_BOOL = _all_of(r"[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]")
+_ALL_DATE = _all_of(_DATE.pattern.removesuffix(r"\Z"))
+_ALL_TS = _all_of(_TS.pattern.removesuffix(r"\Z"))
+_LONG_INT = 18  # digits past which an integer may leave bigint's range
+
+
+def _default_type(values: list[str]) -> str | None:
+    """:func:`column_type` without custom types, one regex over the whole column.
+
+    ``None`` when a cell may be an integer past bigint's range (the cell-by-cell rules decide).
+    """
+    joined = "\x00".join(values)
+    if _ALL_NULL.match(joined):
+        return "string"
+    if _ALL_INT.match(joined) or _ALL_NUM.match(joined):
+        if any(len(v) > _LONG_INT for v in values):
+            return None
+        return "bigint" if _ALL_INT.match(joined) else "double"
+    if _ALL_BOOL.match(joined):
+        return "boolean"
+    if _ALL_DATE.match(joined):
+        return "date"
+    if _ALL_TS.match(joined):
+        return "timestamp"
+    return "string"
+
+
 def column_type(values: list[str], allowed: frozenset[str] | None = None) -> str:
     """The Hive type of a column from its sampled cells.
 
@@ -96,6 +132,10 @@ def column_type(values: list[str], allowed: frozenset[str] | None = None) -> str
         allowed: ``CustomDatatypes`` (upper case: INT, LONG, SHORT, DOUBLE, FLOAT, DECIMAL,
             BOOLEAN, DATE, TIMESTAMP, STRING, BINARY), or ``None`` for Glue's defaults.
     """
+    if allowed is None:
+        fast = _default_type(values)
+        if fast is not None:
+            return fast
     kinds: set[str] = set()
     for v in values:
         kind = value_kind(v)
