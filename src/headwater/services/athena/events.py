@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,9 @@ from headwater.services.base import Environment
 __all__ = ["StateChangeEvents", "state_change_event"]
 
 log = logging.getLogger("headwater.athena")
+
+_REMEMBERED = 4096  # queries whose last state is remembered (late notifications are dropped)
+_RANK = {"QUEUED": 0, "RUNNING": 1, "SUCCEEDED": 2, "FAILED": 2, "CANCELLED": 2}
 
 
 def state_change_event(
@@ -64,7 +68,7 @@ class StateChangeEvents:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self._lock = threading.Lock()
-        self._seen: dict[str, tuple[str, int]] = {}
+        self._seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="athena-events")
 
     def __call__(self, execution: dict[str, Any]) -> None:
@@ -73,12 +77,12 @@ class StateChangeEvents:
         state = str(execution["Status"]["State"])
         with self._lock:
             previous, sequence = self._seen.get(qid, (None, 0))
-            if previous == state:
-                return
-            if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                self._seen.pop(qid, None)
-            else:
-                self._seen[qid] = (state, sequence + 1)
+            if previous is not None and _RANK[state] <= _RANK[previous]:
+                return  # a late notification of an earlier state (or a repeat)
+            self._seen[qid] = (state, sequence + 1)
+            self._seen.move_to_end(qid)
+            while len(self._seen) > _REMEMBERED:
+                self._seen.popitem(last=False)
         event = state_change_event(
             execution,
             region=str(execution.get("_region") or self.env.default_region),

@@ -194,8 +194,8 @@ class QueryOperations(AthenaCore):
             self.workgroup(conn, ctx.region, wg_name, create=True)
             A.insert_query(conn, row)
             view = dict(body)
-            self.env.store.after_commit(conn, self.runner.dispatcher.nudge)
             self.env.store.after_commit(conn, lambda: self.runner.notify(view))
+            self.env.store.after_commit(conn, self.runner.dispatcher.nudge)
         return {"QueryExecutionId": qid}
 
     def get_query_execution(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

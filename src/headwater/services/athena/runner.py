@@ -126,9 +126,8 @@ class QueryRunner:
             self._results.clear()
             self._listeners.clear()
             self._cancelled.clear()
-            engines, self._engines = list(self._engines.values()), {}
-        for engine in engines:
-            engine.close()
+        # The engines stay: they hold no catalog state, and their caches are keyed by file
+        # and modification time.
         self._stopping = False
 
     def _interrupt_all(self) -> None:
