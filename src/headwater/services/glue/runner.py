@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -277,7 +276,7 @@ class CrawlRunner:
     def _list(
         self, s3: Any, bucket: str, prefix: str, storage: dict[tuple[str, str], str]
     ) -> list[S3Object]:
-        """Every object under ``prefix``: key, size, ETag, time; where its bytes are kept.
+        """Every object under ``prefix`` (key and size); where its bytes are kept.
 
         S3's ListObjectsV2 builds the whole wire shape of every object (about 0.1 ms each), so
         a crawl of 10,000 objects would spend a second listing. The crawl reads the S3
@@ -288,9 +287,9 @@ class CrawlRunner:
         if lake is None or not hasattr(lake, "path"):
             return self._list_v2(s3, bucket, prefix)
         table = s3_port.s3_objects
-        query = sa.select(
-            table.c.key, table.c.size, table.c.etag, table.c.last_modified, table.c.storage
-        ).where(table.c.bucket == bucket)
+        query = sa.select(table.c.key, table.c.size, table.c.storage).where(
+            table.c.bucket == bucket
+        )
         if prefix:
             query = query.where(table.c.key >= prefix)
             upper = s3_port.successor(prefix)
@@ -299,19 +298,13 @@ class CrawlRunner:
         with self.env.store.read() as conn:
             if s3_port.get_bucket(conn, bucket) is None:
                 raise ServiceError("NoSuchBucket", "The specified bucket does not exist")
-            rows = conn.execute(query.order_by(table.c.key)).all()
+            rows = conn.execute(query.order_by(table.c.key)).tuples().all()
         objects = []
-        for row in rows:
-            if not str(row.storage).endswith("/"):
-                storage[(bucket, row.key)] = row.storage
-            objects.append(
-                S3Object(
-                    key=row.key,
-                    size=int(row.size),
-                    last_modified=datetime.fromtimestamp(row.last_modified, tz=UTC),
-                    etag=row.etag,
-                )
-            )
+        for key, size, where in rows:
+            if not where.endswith("/"):
+                storage[(bucket, key)] = where
+            # The crawl needs keys and sizes only (times and ETags play no part in it).
+            objects.append(S3Object(key=key, size=int(size)))
         return objects
 
     def _list_v2(self, s3: Any, bucket: str, prefix: str) -> list[S3Object]:
