@@ -298,7 +298,7 @@ class CrawlRunner:
         with self.env.store.read() as conn:
             if s3_port.get_bucket(conn, bucket) is None:
                 raise ServiceError("NoSuchBucket", "The specified bucket does not exist")
-            rows = conn.execute(query.order_by(table.c.key)).tuples().all()
+            rows = conn.execute(query.order_by(table.c.key)).all()
         objects = []
         for key, size, where in rows:
             if not where.endswith("/"):
