@@ -273,6 +273,11 @@ class TargetInput:
     input_path: JsonPath | None = None
     transformer: InputTransformer | None = None
 
+    @property
+    def whole_event(self) -> bool:
+        """Whether the target is sent the matched event itself (:func:`dump_json` of it)."""
+        return self.input is None and self.input_path is None and self.transformer is None
+
     def render(
         self,
         event: Mapping[str, Any],

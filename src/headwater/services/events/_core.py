@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
@@ -12,6 +11,7 @@ from headwater.events import (
     TargetInput,
     compile_pattern,
     compile_target_input,
+    dump_json,
 )
 from headwater.services.base import Service
 from headwater.services.events import delivery as delivery_loop
@@ -176,7 +176,7 @@ class EventsCore(Service):
         One statement stores the events and one queues every delivery, in the caller's
         transaction; returns the events' sequence numbers.
         """
-        bodies = [json.dumps(event, separators=(",", ":")) for event in events]
+        bodies = [dump_json(event) for event in events]  # also what whole-event targets get
         seqs = EventsStore.accept_many(
             conn,
             [
@@ -188,12 +188,19 @@ class EventsCore(Service):
             index = self._index(conn, region, bus)
             matched = [index.match(event) for event in events]
         rows: list[dict[str, Any]] = []
-        for event, seq, names in zip(events, seqs, matched, strict=True):
+        for event, body, seq, names in zip(events, bodies, seqs, matched, strict=True):
             for name in names:
                 if only_rules is None or name in only_rules:
                     rows.extend(
                         self._deliveries(
-                            conn, event, region=region, bus=bus, rule_name=name, seq=seq, at=at
+                            conn,
+                            event,
+                            region=region,
+                            bus=bus,
+                            rule_name=name,
+                            seq=seq,
+                            at=at,
+                            body=body,
                         )
                     )
         EventsStore.add_deliveries(conn, rows)
@@ -230,15 +237,19 @@ class EventsCore(Service):
         rule_name: str,
         seq: int,
         at: float,
+        body: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The delivery rows of ``event`` to the targets of one rule."""
+        """The delivery rows of ``event`` (whose stored JSON is ``body``) to one rule's targets."""
         rule_arn = self._rule_arn(region, event.get("account", self.env.account_id), bus, rule_name)
         out = []
         ingested = iso(at)
         for target, compiled in self._rule_targets(conn, region, bus, rule_name):
-            rendered = compiled.render(
-                event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=ingested
-            )
+            if body is not None and compiled.whole_event:
+                rendered: str | None = body
+            else:
+                rendered = compiled.render(
+                    event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=ingested
+                )
             if rendered is None:
                 continue
             out.append(

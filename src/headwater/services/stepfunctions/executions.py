@@ -228,8 +228,7 @@ class ExecutionsApi(StepFunctionsCore):
             rows = [row for _, _, _, row in batch]
 
             def write(conn: Any) -> None:
-                for row in rows:
-                    StatesStore.insert_execution(conn, row, None)
+                StatesStore.insert_executions(conn, [(row, None) for row in rows])
 
             try:
                 self.driver.launch_many([(run, step) for _, run, step, _ in batch], write)

@@ -235,27 +235,39 @@ class StatesStore:
     @staticmethod
     def insert_execution(conn: sa.Connection, e: ExecutionRow, state: str | None) -> None:
         """Insert a new execution with its first interpreter state."""
+        StatesStore.insert_executions(conn, [(e, state)])
+
+    @staticmethod
+    def insert_executions(
+        conn: sa.Connection, items: list[tuple[ExecutionRow, str | None]]
+    ) -> None:
+        """Insert new executions with their first interpreter states, in one statement."""
+        if not items:
+            return
         conn.execute(
             _INSERT_EXECUTION,
-            dict(
-                arn=e.arn,
-                machine_arn=e.machine_arn,
-                name=e.name,
-                type=e.type,
-                status=e.status,
-                input=e.input,
-                output=e.output,
-                error=e.error,
-                cause=e.cause,
-                started=e.started,
-                stopped=e.stopped,
-                definition_hash=e.definition_hash,
-                role_arn=e.role_arn,
-                meta=json.dumps(e.meta),
-                redrive_count=e.redrive_count,
-                redrive_date=e.redrive_date,
-                state=state,
-            ),
+            [
+                dict(
+                    arn=e.arn,
+                    machine_arn=e.machine_arn,
+                    name=e.name,
+                    type=e.type,
+                    status=e.status,
+                    input=e.input,
+                    output=e.output,
+                    error=e.error,
+                    cause=e.cause,
+                    started=e.started,
+                    stopped=e.stopped,
+                    definition_hash=e.definition_hash,
+                    role_arn=e.role_arn,
+                    meta=json.dumps(e.meta),
+                    redrive_count=e.redrive_count,
+                    redrive_date=e.redrive_date,
+                    state=state,
+                )
+                for e, state in items
+            ],
         )
 
     @staticmethod
