@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 KNOWN_GAPS: dict[str, str] = {
-    "grok_classifier": "Grok custom classifiers are accepted but never match",
-    "xml_classifier": "XML custom classifiers are accepted but never match",
     "unknown_table": "Glue catalogs unclassifiable data as an UNKNOWN table; objects are skipped",
 }
 
 
 def _grok(lake) -> None:  # type: ignore[no-untyped-def]
-    lake.put("s3://b/logs/a.log", "2024-01-01 INFO started\n2024-01-01 WARN slow\n")
+    lake.put(
+        "s3://b/logs/a.log",
+        "2024-01-01T10:00:00Z INFO started\n2024-01-01 10:00:05,120 WARN slow disk\n",
+    )
     classifier = {
         "GrokClassifier": {
             "Name": "g",
@@ -21,7 +22,11 @@ def _grok(lake) -> None:  # type: ignore[no-untyped-def]
         }
     }
     result = lake.crawl(lake.crawler("s3://b/logs/", Classifiers=["g"]), [classifier])
-    assert result.tables_to_create[0].parameters["classification"] == "applog"
+    table = result.tables_to_create[0]
+    assert table.parameters["classification"] == "applog"
+    assert [c.name for c in table.columns] == ["ts", "level", "msg"]
+    serde = table.storage_descriptor.serde_info
+    assert serde.serialization_library == "com.amazonaws.glue.serde.GrokSerDe"
 
 
 def _xml(lake) -> None:  # type: ignore[no-untyped-def]

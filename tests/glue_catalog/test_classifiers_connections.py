@@ -85,6 +85,12 @@ def test_classifier_errors(glue: Any) -> None:
         glue.delete_classifier(Name="nope")
     assert error_code(exc) == "EntityNotFoundException"
     with pytest.raises(ClientError) as exc:
+        glue.create_classifier(
+            GrokClassifier={"Name": "g", "Classification": "x", "GrokPattern": "%{NOPE:x}"}
+        )
+    assert error_code(exc) == "InvalidInputException"
+    assert "%{NOPE}" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
         glue.create_classifier()
     assert error_code(exc) == "InvalidInputException"
     assert [next(iter(c.values()))["Name"] for c in glue.get_classifiers()["Classifiers"]] == [

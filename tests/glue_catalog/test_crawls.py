@@ -431,3 +431,33 @@ def test_crawl_new_folders_only(glue: Any, put: Any) -> None:
     crawl(glue, "inc")
     assert [p["Values"] for p in partitions(glue, "events")] == [["1"], ["2"], ["3"]]
     assert [n for n, _ in columns(tables(glue)["events"])] == ["id", "name"]
+
+
+def test_grok_and_xml_classifiers(glue: Any, put: Any) -> None:
+    glue.create_classifier(
+        GrokClassifier={
+            "Name": "applog",
+            "Classification": "applog",
+            "GrokPattern": "%{TIMESTAMP_ISO8601:ts} %{LOGLEVEL:level} %{GREEDYDATA:msg}",
+        }
+    )
+    glue.create_classifier(XMLClassifier={"Name": "rows", "Classification": "xml", "RowTag": "row"})
+    put("logs/app/a.log", "2026-01-01T10:00:00Z INFO started\n2026-01-01T10:00:01Z WARN slow\n")
+    put(
+        "xml/items/a.xml",
+        "<rows><row><sku>a</sku><qty>2</qty></row><row><sku>b</sku><qty>3</qty></row></rows>",
+    )
+    s3_crawler(
+        glue,
+        "c",
+        ["s3://lake/logs/app/", "s3://lake/xml/items/"],
+        Classifiers=["applog", "rows"],
+    )
+    crawl(glue, "c")
+    found = tables(glue)
+    assert found["app"]["Parameters"]["classification"] == "applog"
+    assert columns(found["app"]) == [("ts", "string"), ("level", "string"), ("msg", "string")]
+    serde = found["app"]["StorageDescriptor"]["SerdeInfo"]
+    assert serde["SerializationLibrary"] == "com.amazonaws.glue.serde.GrokSerDe"
+    assert found["items"]["Parameters"]["classification"] == "xml"
+    assert columns(found["items"]) == [("sku", "string"), ("qty", "bigint")]

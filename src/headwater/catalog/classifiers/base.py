@@ -3,11 +3,13 @@
 A classifier looks at one :class:`~headwater.catalog.sampling.ObjectSample` and returns a
 :class:`FileSchema` (format, columns, record statistics) with a certainty, or ``None`` when it
 does not recognise the data. Custom classifiers are defined with Glue's ``CsvClassifier`` /
-``JsonClassifier`` shapes (:meth:`CsvClassifierSpec.from_wire`).
+``JsonClassifier`` / ``GrokClassifier`` / ``XMLClassifier`` shapes
+(:meth:`CsvClassifierSpec.from_wire`, ...).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,8 +25,10 @@ __all__ = [
     "CsvSerde",
     "FileFormat",
     "FileSchema",
+    "GrokClassifierSpec",
     "JsonClassifierSpec",
     "UnsupportedClassifierSpec",
+    "XmlClassifierSpec",
     "classifier_from_wire",
 ]
 
@@ -109,14 +113,70 @@ class JsonClassifierSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GrokClassifierSpec:
+    """A custom Grok classifier (Glue ``GrokClassifier``); the expression compiles at once."""
+
+    name: str
+    classification: str
+    grok_pattern: str
+    custom_patterns: str | None = None
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> GrokClassifierSpec:
+        """From a ``GrokClassifier`` dict (a pattern that does not compile is invalid)."""
+        from headwater.catalog.classifiers.grok_classifier import compile_grok
+
+        name, classification = data.get("Name"), data.get("Classification")
+        pattern = data.get("GrokPattern")
+        if not name or not classification or not pattern:
+            raise InvalidInputError(
+                "GrokClassifier: Name, Classification and GrokPattern are required"
+            )
+        spec = cls(
+            name=str(name),
+            classification=str(classification),
+            grok_pattern=str(pattern),
+            custom_patterns=data.get("CustomPatterns") or None,
+        )
+        compile_grok(spec.grok_pattern, spec.custom_patterns)
+        return spec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class XmlClassifierSpec:
+    """A custom XML classifier (Glue ``XMLClassifier``): ``row_tag`` elements are records."""
+
+    name: str
+    classification: str
+    row_tag: str
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> XmlClassifierSpec:
+        """From an ``XMLClassifier`` dict."""
+        name, classification = data.get("Name"), data.get("Classification")
+        if not name or not classification:
+            raise InvalidInputError("XMLClassifier: Name and Classification are required")
+        row_tag = str(data.get("RowTag") or "")
+        if row_tag and not re.fullmatch(r"[A-Za-z_][\w.:-]*", row_tag):
+            raise InvalidInputError(f"XMLClassifier {name}: RowTag {row_tag!r} is not an XML tag")
+        return cls(name=str(name), classification=str(classification), row_tag=row_tag)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnsupportedClassifierSpec:
-    """A Grok or XML classifier: accepted, never matches (reported in the crawl log)."""
+    """A classifier kind crawls do not run (kept for callers of the old API)."""
 
     name: str
     kind: str
 
 
-ClassifierSpec = CsvClassifierSpec | JsonClassifierSpec | UnsupportedClassifierSpec
+ClassifierSpec = (
+    CsvClassifierSpec
+    | JsonClassifierSpec
+    | GrokClassifierSpec
+    | XmlClassifierSpec
+    | UnsupportedClassifierSpec
+)
 
 
 def classifier_from_wire(data: Mapping[str, Any]) -> ClassifierSpec:
@@ -125,9 +185,10 @@ def classifier_from_wire(data: Mapping[str, Any]) -> ClassifierSpec:
         return CsvClassifierSpec.from_wire(data["CsvClassifier"])
     if "JsonClassifier" in data:
         return JsonClassifierSpec.from_wire(data["JsonClassifier"])
-    for kind in ("GrokClassifier", "XMLClassifier"):
-        if kind in data:
-            return UnsupportedClassifierSpec(name=str(data[kind].get("Name", "")), kind=kind)
+    if "GrokClassifier" in data:
+        return GrokClassifierSpec.from_wire(data["GrokClassifier"])
+    if "XMLClassifier" in data:
+        return XmlClassifierSpec.from_wire(data["XMLClassifier"])
     raise InvalidInputError("Classifier: expected CsvClassifier, JsonClassifier, ...")
 
 

@@ -1,7 +1,8 @@
 """Custom classifiers: CSV, JSON, Grok and XML, stored and handed to crawlers.
 
-CSV and JSON classifiers take part in crawls (:mod:`headwater.catalog.classifiers`); Grok and
-XML ones are stored and listed, and a crawl that names them logs that they never match.
+All four kinds take part in the crawls of the crawlers that name them
+(:mod:`headwater.catalog.classifiers`); a Grok pattern is compiled when it is created, so a
+pattern that does not compile (or names an unknown ``%{PATTERN}``) is InvalidInputException.
 """
 
 from __future__ import annotations
