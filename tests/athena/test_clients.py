@@ -80,10 +80,11 @@ def test_pyathena_cursor(athena: Any, endpoint: str, glue: Any, s3: Any) -> None
     cursor = conn.cursor()
     cursor.execute("SELECT n, w FROM words WHERE n >= %(low)d ORDER BY n", {"low": 2})
     assert cursor.fetchall() == [(2, "two"), (3, "three")]
+    assert cursor.description is not None
     assert [d[0] for d in cursor.description] == ["n", "w"]
     assert [d[1] for d in cursor.description] == ["integer", "varchar"]
     assert cursor.state == "SUCCEEDED"
-    assert cursor.output_location.endswith(f"{cursor.query_id}.csv")
+    assert str(cursor.output_location).endswith(f"{cursor.query_id}.csv")
     cursor.execute("SELECT count(*) FROM words")
     assert cursor.fetchone() == (3,)
     cursor.execute("SHOW TABLES")
