@@ -174,3 +174,16 @@ def test_data_catalog_and_table_metadata(athena: Any, glue: Any) -> None:
             CatalogName="AwsDataCatalog", DatabaseName="meta", TableName="missing"
         )
     assert info.value.response["Error"]["Code"] == "MetadataException"
+
+
+def test_prepare_and_deallocate_in_sql(athena: Any, run: Callable[..., Any]) -> None:
+    ex = run("PREPARE pick FROM SELECT ? AS v")
+    assert ex["Status"]["State"] == "SUCCEEDED", ex["Status"]
+    assert ex["StatementType"] == "DDL"
+    got = athena.get_prepared_statement(StatementName="pick", WorkGroup="primary")
+    assert got["PreparedStatement"]["QueryStatement"] == "SELECT ? AS v"
+    assert values(run("EXECUTE pick USING 'here'")["results"]) == [["v"], ["here"]]
+    assert run("DEALLOCATE PREPARE pick")["Status"]["State"] == "SUCCEEDED"
+    assert athena.list_prepared_statements(WorkGroup="primary")["PreparedStatements"] == []
+    ex = run("DEALLOCATE PREPARE pick")
+    assert ex["Status"]["State"] == "FAILED"

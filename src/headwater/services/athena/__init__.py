@@ -7,6 +7,8 @@ Public surface: :class:`AthenaService`. The class is composed of one mixin per o
 - ``saved.py``       named queries and prepared statements
 - ``catalogs.py``    data catalogs, databases and table metadata
 - ``runner.py``      the durable queue, worker threads, results and catalog changes
+- ``writes.py``      data files CTAS / INSERT / UNLOAD wrote become S3 objects
+- ``utility.py``     PREPARE ... FROM and DEALLOCATE PREPARE, run by the service itself
 - ``results.py``     GetQueryResults pages, from memory or read back from the result object
 - ``events.py``      "Athena Query State Change" events on the default EventBridge bus
 - ``sfn.py``         Step Functions' ``athena:*`` integrations and the ``.sync`` waiter

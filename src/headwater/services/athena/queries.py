@@ -20,6 +20,7 @@ from headwater.services.athena._core import (
 )
 from headwater.services.athena.results import ResultView, parse_athena_csv, parse_txt
 from headwater.services.athena.runner import QueryRunner
+from headwater.services.athena.utility import parse_utility
 from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
 from headwater.store.athena import AthenaStore as A
@@ -148,12 +149,19 @@ class QueryOperations(AthenaCore):
                 raise errors.invalid_request(f"WorkGroup {wg_name} is disabled.")
             output = self._output_location(workgroup, params)
             run_sql, values = self._resolve_execute(conn, ctx.region, wg_name, sql, given)
+        utility = parse_utility(run_sql)
         try:
-            self.runner.engine(ctx.region).validate(run_sql, values)
+            if utility is None:
+                self.runner.engine(ctx.region).validate(run_sql, values)
+            elif utility.get("sql"):
+                markers = ["NULL"] * str(utility["sql"]).count("?")
+                self.runner.engine(ctx.region).validate(str(utility["sql"]), markers)
         except QuerySyntaxError as exc:
             raise errors.invalid_request(exc.message, "MALFORMED_QUERY") from None
         qid = str(uuid.uuid4())
         kind = statement_kind(run_sql)
+        if utility is not None:
+            kind = (StatementType.DDL, str(utility["kind"]))
         body: dict[str, Any] = {
             "QueryExecutionId": qid,
             "Query": sql,
@@ -179,6 +187,8 @@ class QueryOperations(AthenaCore):
             "_account": ctx.account_id,
             "_region": ctx.region,
         }
+        if utility is not None:
+            body["_utility"] = utility
         if given:
             body["ExecutionParameters"] = given
         row = QueryRow(

@@ -15,15 +15,12 @@ without recording them; the next start marks them FAILED (QUEUED ones simply run
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -33,6 +30,8 @@ from headwater.query import Engine, QueryCancelledError, QueryError, QueryResult
 from headwater.runtime.workers.dispatch import Dispatcher
 from headwater.services.athena._core import StoreCatalog, parse_s3
 from headwater.services.athena.results import ResultView
+from headwater.services.athena.utility import run_utility
+from headwater.services.athena.writes import register_written
 from headwater.services.base import Environment, RequestContext
 from headwater.services.errors import ServiceError
 from headwater.services.glue.writes import CatalogWriter
@@ -312,24 +311,27 @@ class QueryRunner:
         timings: dict[str, float] = {"started": started}
         self._local.locations = set()
         try:
-            self._check_output_bucket(ctx, output)
+            self.s3().head_bucket(ctx, {"Bucket": parse_s3(output)[0]})
             context = body.get("QueryExecutionContext") or {}
-            result = self.engine(row.region).execute(
-                str(body["_sql"]),
-                database=context.get("Database"),
-                catalog=context.get("Catalog"),
-                query_id=qid,
-                parameters=list(body.get("_parameters") or ()),
-                ctas_location=f"{output}tables/{qid}/",
-                on_cursor=self._on_cursor(qid),
-            )
+            if body.get("_utility"):
+                result = run_utility(self.env, row, dict(body["_utility"]))
+            else:
+                result = self.engine(row.region).execute(
+                    str(body["_sql"]),
+                    database=context.get("Database"),
+                    catalog=context.get("Catalog"),
+                    query_id=qid,
+                    parameters=list(body.get("_parameters") or ()),
+                    ctas_location=f"{output}tables/{qid}/",
+                    on_cursor=self._on_cursor(qid),
+                )
             timings["engine_done"] = time.time()
             with self._lock:
                 if qid in self._cancelled:
                     raise QueryCancelledError()
             written: set[str] = set(self._local.locations)
             if result.substatement_type in _WRITES:
-                self._register_written(ctx, written)
+                register_written(self.env, self.s3(), ctx, written)
             if result.changes:
                 with self.env.store.transaction() as conn:
                     writer = CatalogWriter(
@@ -377,40 +379,6 @@ class QueryRunner:
         self._finish(
             qid, "SUCCEEDED", timings, result=result, location=location, out_bytes=out_bytes
         )
-
-    def _check_output_bucket(self, ctx: RequestContext, output: str) -> None:
-        bucket, _ = parse_s3(output)
-        self.s3().head_bucket(ctx, {"Bucket": bucket})
-
-    def _register_written(self, ctx: RequestContext, locations: set[str]) -> None:
-        """Make the data files a statement wrote under ``locations`` S3 objects."""
-        s3 = self.s3()
-        for location in sorted(locations):
-            bucket, key = parse_s3(location)
-            bucket_dir = Path(s3.bucket_path(bucket))
-            root = bucket_dir / key if key else bucket_dir
-            if not root.is_dir():
-                continue
-            try:
-                s3.head_bucket(ctx, {"Bucket": bucket})
-            except ServiceError:
-                if key:  # the engine wrote into the folder of a bucket that does not exist
-                    shutil.rmtree(root, ignore_errors=True)
-                raise QueryError(
-                    f"Unable to write to {location}: the bucket {bucket} does not exist",
-                    error_name="HIVE_WRITER_OPEN_ERROR",
-                    error_type=1100,
-                ) from None
-            prefix = f"{key}/" if key else ""
-            known = {str(p) for _, p in s3.local_paths(bucket, prefix)}
-            for path in sorted(root.rglob("*")):
-                rel = path.relative_to(bucket_dir).as_posix()
-                if not path.is_file() or str(path) in known or rel.startswith("."):
-                    continue
-                temp = self.env.staging_dir / f".athena-{uuid.uuid4().hex}"
-                self.env.staging_dir.mkdir(parents=True, exist_ok=True)
-                os.replace(path, temp)
-                s3.put_file(bucket, rel, temp, move=True, ctx=ctx)
 
     def _write_results(
         self, ctx: RequestContext, qid: str, output: str, result: QueryResult
