@@ -304,3 +304,11 @@ def test_lone_hive_folder_stays_a_partition(lake) -> None:  # type: ignore[no-un
     assert table.name == "total_clicks"
     assert [k.name for k in table.partition_keys] == ["ingest_year", "ingest_hour"]
     assert [p.values for p in result.partitions_to_create["total_clicks"]] == [("2026", "01")]
+
+
+def test_an_object_too_deeply_nested_is_skipped(lake) -> None:  # type: ignore[no-untyped-def]
+    lake.put("s3://b/t/deep.json", "{" + '"a":{' * 2000 + "}" * 2001 + "\n")
+    lake.put("s3://b/t/ok.json", '{"a": 1}\n')
+    result = lake.crawl(lake.crawler("s3://b/t/"))
+    assert [s.key for s in result.skipped] == ["t/deep.json"]
+    assert [c.name for c in result.tables_to_create[0].columns] == ["a"]

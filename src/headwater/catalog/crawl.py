@@ -183,6 +183,11 @@ def _classify(
                 state.skipped.append(SkippedObject(key=obj.key, reason=exc.reason))
                 state.log.append(f"WARN : Skipping unreadable object {obj.key}: {exc.reason}")
                 continue
+            except Exception as exc:  # one odd object (nesting too deep, ...) never fails a crawl
+                reason = f"cannot classify: {type(exc).__name__}: {exc}"[:500]
+                state.skipped.append(SkippedObject(key=obj.key, reason=reason))
+                state.log.append(f"WARN : Skipping unreadable object {obj.key}: {reason}")
+                continue
             if found is None:
                 state.skipped.append(SkippedObject(key=obj.key, reason="UNKNOWN classification"))
                 state.log.append(f"WARN : Could not classify {obj.key}; skipped")
