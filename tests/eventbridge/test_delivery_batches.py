@@ -238,3 +238,31 @@ def test_a_restart_resumes_pending_deliveries_and_repeats_no_execution(
         d["result"]["executionArn"].startswith(arn.replace("stateMachine", "execution"))
         for d in again
     )
+
+
+def test_a_failed_round_is_retried_not_fatal(
+    client: Any, endpoint: str, server: ServerThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events_service = server.app.registry.get("events")
+    assert events_service is not None
+    dispatcher = events_service.dispatcher  # type: ignore[attr-defined]
+    real = dispatcher.deliver_due
+    failures = {"left": 1}
+
+    def flaky_round(now: float, limit: int = 256) -> int:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("the store is briefly unavailable")
+        return int(real(now, limit))
+
+    monkeypatch.setattr(dispatcher, "deliver_due", flaky_round)
+    sfn = client("stepfunctions")
+    arn = sfn.create_state_machine(name="later", definition=SUCCEED, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    events = client("events")
+    events.put_rule(Name="later", EventPattern=json.dumps({"source": ["batch.app"]}))
+    events.put_targets(Rule="later", Targets=[{"Id": "sfn", "Arn": arn}])
+    _put(events, 3)
+    eventually(lambda: [d["status"] for d in _deliveries(endpoint, "later")] == ["SUCCEEDED"] * 3)
+    assert failures["left"] == 0

@@ -42,6 +42,7 @@ DEFAULT_MAX_RETRIES = 185
 DEFAULT_MAX_AGE = 86_400
 BATCH = 256  # deliveries taken, attempted and recorded together
 CONCURRENCY = 8  # deliveries without a batch handler attempted at once
+_RETRY_ROUND = 1.0  # real seconds before a round that failed as a whole is tried again
 
 _Result = dict[str, Any] | TargetError
 
@@ -90,9 +91,14 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         clock = self.service.env.clock
         while True:
-            if await loop.run_in_executor(None, self.deliver_due, clock.now()):
+            try:
+                if await loop.run_in_executor(None, self.deliver_due, clock.now()):
+                    continue
+                nxt = await loop.run_in_executor(None, self._next)
+            except Exception:  # the store failing, say: the rows stay due, try again soon
+                log.exception("event delivery round failed; retrying")
+                await asyncio.sleep(_RETRY_ROUND)
                 continue
-            nxt = await loop.run_in_executor(None, self._next)
             await self._sleep(nxt)
 
     async def _sleep(self, deadline: float | None) -> None:
