@@ -21,7 +21,7 @@ from headwater.catalog.hive_types import HiveType, format_type, merge_types
 from headwater.catalog.model import CSV_INPUT_FORMAT, CSV_OUTPUT_FORMAT, OPENX_JSON_SERDE, Column
 from headwater.catalog.sampling import ObjectSample
 
-__all__ = ["classify_json", "json_value_type"]
+__all__ = ["MAX_NESTING", "NestingTooDeep", "classify_json", "json_value_type"]
 
 _DECODER = json.JSONDecoder()
 _WS = " \t\r\n"
@@ -29,8 +29,21 @@ _INT32 = (-(2**31), 2**31 - 1)
 _VOID = HiveType(name="void")
 
 
-def json_value_type(value: Any) -> HiveType:
-    """The Hive type of one JSON value (``void`` for null)."""
+MAX_NESTING = 100
+
+
+class NestingTooDeep(ValueError):
+    """A JSON value nests deeper than :data:`MAX_NESTING` levels (no sane Hive type)."""
+
+
+def json_value_type(value: Any, depth: int = 0) -> HiveType:
+    """The Hive type of one JSON value (``void`` for null).
+
+    Raises:
+        NestingTooDeep: arrays and objects nest past :data:`MAX_NESTING` levels.
+    """
+    if depth > MAX_NESTING:
+        raise NestingTooDeep(f"JSON nests deeper than {MAX_NESTING} levels")
     if value is None:
         return _VOID
     if isinstance(value, bool):
@@ -44,11 +57,12 @@ def json_value_type(value: Any) -> HiveType:
     if isinstance(value, list):
         element = _VOID
         for item in value:
-            element = merge_types(element, json_value_type(item))
+            element = merge_types(element, json_value_type(item, depth + 1))
         return HiveType(name="array", children=(element,))
     if isinstance(value, dict):
         return HiveType(
-            name="struct", fields=tuple((str(k), json_value_type(v)) for k, v in value.items())
+            name="struct",
+            fields=tuple((str(k), json_value_type(v, depth + 1)) for k, v in value.items()),
         )
     return HiveType(name="string")
 
