@@ -302,3 +302,17 @@ def test_results_survive_the_memory_cache(
     assert (
         again["ResultSet"]["ResultSetMetadata"] == ex["results"]["ResultSet"]["ResultSetMetadata"]
     )
+
+
+def test_concurrent_queries_all_finish(athena: Any, lake: Any) -> None:
+    ids = [
+        athena.start_query_execution(
+            QueryString=f"SELECT k, sum(v) + {i} AS s FROM shop.nums GROUP BY k ORDER BY k",
+            ResultConfiguration={"OutputLocation": RESULTS},
+        )["QueryExecutionId"]
+        for i in range(8)
+    ]
+    for i, qid in enumerate(ids):
+        assert wait_done(athena, qid)["Status"]["State"] == "SUCCEEDED"
+        rows = values(athena.get_query_results(QueryExecutionId=qid))
+        assert rows[1] == ["0", str(sum(range(0, 2500, 10)) + i)]
