@@ -309,7 +309,7 @@ def test_lone_hive_folder_stays_a_partition(lake) -> None:  # type: ignore[no-un
 def test_an_object_too_deeply_nested_is_skipped(lake) -> None:  # type: ignore[no-untyped-def]
     # Deeper than any Hive type should go (and than Python's default recursion limit).
     lake.put("s3://b/t/deep.json", "{" + '"a":{' * 2000 + "}" * 2001 + "\n")
-    lake.put("s3://b/t/deep2.json", "{" + '"a":[' * 150 + "]" * 150 + "}\n")
+    lake.put("s3://b/t/deep2.json", '{"a":' + "[" * 150 + "]" * 150 + "}\n")
     lake.put("s3://b/t/ok.json", '{"a": 1}\n')
     result = lake.crawl(lake.crawler("s3://b/t/"))
     assert [s.key for s in result.skipped] == ["t/deep.json", "t/deep2.json"]

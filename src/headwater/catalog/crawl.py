@@ -58,6 +58,7 @@ _FORMAT_KEYS = (
     "skip.header.line.count",
     "typeOfData",
 )
+UNKNOWN = "UNKNOWN"
 _VERSION_KEYS = {"CrawlerSchemaDeserializerVersion": "1.0", "CrawlerSchemaSerializerVersion": "1.0"}
 
 
@@ -174,11 +175,9 @@ def _classify(
         sampled: list[FileSchema] = []
         for obj in members[:limit]:
             state.read += 1
+            sample = ObjectSample(read, target.bucket, obj, sample_bytes=state.spec.sample_bytes)
             try:
-                found = classify_object(
-                    ObjectSample(read, target.bucket, obj, sample_bytes=state.spec.sample_bytes),
-                    state.spec.classifiers,
-                )
+                found = classify_object(sample, state.spec.classifiers) or _unknown(sample)
             except ClassificationError as exc:
                 state.skipped.append(SkippedObject(key=obj.key, reason=exc.reason))
                 state.log.append(f"WARN : Skipping unreadable object {obj.key}: {exc.reason}")
@@ -188,10 +187,8 @@ def _classify(
                 state.skipped.append(SkippedObject(key=obj.key, reason=reason))
                 state.log.append(f"WARN : Skipping unreadable object {obj.key}: {reason}")
                 continue
-            if found is None:
-                state.skipped.append(SkippedObject(key=obj.key, reason="UNKNOWN classification"))
-                state.log.append(f"WARN : Could not classify {obj.key}; skipped")
-                continue
+            if found.format.classification == UNKNOWN:
+                state.log.append(f"INFO : No classifier recognised {obj.key}: UNKNOWN")
             sampled.append(found)
             files.append(_crawled(obj, folders, found))
         if not sampled:
@@ -214,6 +211,31 @@ def _classify(
             )
             files.append(_crawled(obj, folders, schema))
     return files
+
+
+def _unknown(sample: ObjectSample) -> FileSchema:
+    """What Glue records for data no classifier recognises: classification UNKNOWN."""
+    compression = sample.compression
+    return FileSchema(
+        format=FileFormat(
+            classification=UNKNOWN,
+            compression=compression,
+            input_format="",
+            output_format="",
+            serde_library="",
+            parameters=(
+                ("classification", UNKNOWN),
+                ("compressionType", str(compression)),
+                ("typeOfData", "file"),
+            ),
+            compressed=compression is not Compression.NONE,
+        ),
+        columns=(),
+        record_count=0,
+        uncompressed_bytes=sample.size,
+        classifier=UNKNOWN,
+        certainty=0.0,
+    )
 
 
 def _crawled(obj: S3Object, folders: tuple[str, ...], schema: FileSchema) -> CrawledFile:
@@ -259,12 +281,13 @@ def _storage(
     return StorageDescriptor(
         columns=tuple(columns),
         location=location,
-        input_format=fmt.input_format,
-        output_format=fmt.output_format,
+        input_format=fmt.input_format or None,
+        output_format=fmt.output_format or None,
         compressed=fmt.compressed,
         number_of_buckets=-1,
         serde_info=SerDeInfo(
-            serialization_library=fmt.serde_library, parameters=dict(fmt.serde_parameters)
+            serialization_library=fmt.serde_library or None,
+            parameters=dict(fmt.serde_parameters),
         ),
         parameters=dict(params),
         stored_as_sub_directories=False,
