@@ -314,3 +314,29 @@ def test_an_object_too_deeply_nested_is_skipped(lake) -> None:  # type: ignore[n
     result = lake.crawl(lake.crawler("s3://b/t/"))
     assert [s.key for s in result.skipped] == ["t/deep.json", "t/deep2.json"]
     assert [c.name for c in result.tables_to_create[0].columns] == ["a"]
+
+
+def test_unrecognised_data_is_an_unknown_table_unless_beside_known_data(lake) -> None:  # type: ignore[no-untyped-def]
+    lake.put("s3://b/blobs/a.bin", b"\x00\x01\x02\x03" * 10)
+    lake.put("s3://b/sales/a.csv", "id,amount\n1,2.5\n2,3.5\n")
+    lake.put("s3://b/sales/README", "see the wiki")
+    lake.put("s3://b/sales/b.csv", "id,amount\n3,1.5\n4,0.5\n")
+    result = lake.crawl(lake.crawler(["s3://b/blobs/", "s3://b/sales/"]))
+    found = {t.name: t for t in result.tables_to_create}
+    assert sorted(found) == ["blobs", "sales"]
+    assert found["blobs"].parameters["classification"] == "UNKNOWN"
+    assert found["blobs"].storage_descriptor.input_format is None
+    assert found["sales"].parameters["classification"] == "csv"
+    assert found["sales"].parameters["objectCount"] == "2"
+    assert [s.key for s in result.skipped] == ["sales/README"]
+
+
+def test_a_readme_beside_a_partitioned_table_does_not_split_it(lake) -> None:  # type: ignore[no-untyped-def]
+    lake.put("s3://b/total_clicks/README", "what this folder holds")
+    lake.put("s3://b/total_clicks/ingest_hour=01/a.csv", "id,n\n1,a\n2,b\n")
+    lake.put("s3://b/total_clicks/ingest_hour=02/a.csv", "id,n\n3,c\n4,d\n")
+    result = lake.crawl(lake.crawler("s3://b/total_clicks/"))
+    [table] = result.tables_to_create
+    assert table.name == "total_clicks"
+    assert [k.name for k in table.partition_keys] == ["ingest_hour"]
+    assert [s.key for s in result.skipped] == ["total_clicks/README"]

@@ -345,6 +345,19 @@ def test_an_unreadable_file_is_skipped(glue: Any, put: Any, client: Any) -> None
     assert any("broken.csv.gz" in e["message"] for e in logs)
 
 
+def test_unrecognised_data_is_cataloged_unknown(glue: Any, put: Any) -> None:
+    put("blobs/images/a.bin", bytes(range(256)) * 4)
+    put("raw/events/a.csv", "id,name\n1,a\n2,b\n")
+    put("raw/events/README", "written by the ingest job")
+    s3_crawler(glue, "c", ["s3://lake/blobs/images/", "s3://lake/raw/events/"])
+    assert crawl(glue, "c")["LastCrawl"]["Status"] == "SUCCEEDED"
+    found = tables(glue)
+    assert found["images"]["Parameters"]["classification"] == "UNKNOWN"
+    assert found["images"]["StorageDescriptor"]["Columns"] == []
+    assert found["events"]["Parameters"]["classification"] == "csv"
+    assert found["events"]["Parameters"]["objectCount"] == "1"
+
+
 def test_table_prefix_and_name_sanitising(glue: Any, put: Any) -> None:
     # S2: prefix ml_final_ + folder top-customers -> ml_final_top_customers
     put(

@@ -173,6 +173,7 @@ def _classify(
             continue
         limit = target.sample_size or len(members)
         sampled: list[FileSchema] = []
+        here: list[CrawledFile] = []
         for obj in members[:limit]:
             state.read += 1
             sample = ObjectSample(read, target.bucket, obj, sample_bytes=state.spec.sample_bytes)
@@ -187,17 +188,16 @@ def _classify(
                 state.skipped.append(SkippedObject(key=obj.key, reason=reason))
                 state.log.append(f"WARN : Skipping unreadable object {obj.key}: {reason}")
                 continue
-            if found.format.classification == UNKNOWN:
-                state.log.append(f"INFO : No classifier recognised {obj.key}: UNKNOWN")
             sampled.append(found)
-            files.append(_crawled(obj, folders, found))
+            here.append(_crawled(obj, folders, found))
+        files.extend(here)
         if not sampled:
             continue
         # Objects past SampleSize are assumed to look like the sampled ones of their folder.
-        model = sampled[0]
+        model = next((m for m in sampled if m.format.classification != UNKNOWN), sampled[0])
         records = sum(s.record_count for s in sampled)
         content = sum(s.uncompressed_bytes for s in sampled)
-        ratio = content / max(1, sum(f.obj.size for f in files[-len(sampled) :]))
+        ratio = content / max(1, sum(f.obj.size for f in here))
         for obj in members[limit:]:
             estimated = int(obj.size * ratio)
             count = int(estimated / max(1, content) * records)
@@ -236,6 +236,24 @@ def _unknown(sample: ObjectSample) -> FileSchema:
         classifier=UNKNOWN,
         certainty=0.0,
     )
+
+
+def _unknown_aside(files: list[CrawledFile], state: CrawlState) -> list[CrawledFile]:
+    """Unrecognised objects of a target that also holds recognised data are left out.
+
+    A stray README or blob beside a table's files must not split the table; a target with
+    nothing recognisable is cataloged as UNKNOWN, as Glue does.
+    """
+    known = [f for f in files if f.schema.format.classification != UNKNOWN]
+    for f in files:
+        if f.schema.format.classification != UNKNOWN:
+            continue
+        if known:
+            state.skipped.append(SkippedObject(key=f.obj.key, reason="UNKNOWN classification"))
+            state.log.append(f"WARN : No classifier recognised {f.obj.key}; skipped")
+        else:
+            state.log.append(f"INFO : No classifier recognised {f.obj.key}: UNKNOWN")
+    return known or files
 
 
 def _crawled(obj: S3Object, folders: tuple[str, ...], schema: FileSchema) -> CrawledFile:
@@ -388,7 +406,7 @@ def crawl_s3(
     built: list[Built] = []
     for target in spec.targets:
         objects = _select(target, listings.get(target.path, ()), state)
-        files = _classify(target, objects, read, state, known)
+        files = _unknown_aside(_classify(target, objects, read, state, known), state)
         prefix = target.prefix
         single = len(objects) == 1 and objects[0].key == prefix and not prefix.endswith("/")
         base = tuple(p for p in prefix.split("/") if p)
