@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from headwater.runtime.clock import VirtualClock
+
 pytestmark = pytest.mark.e2e
 
 INSPECT = """
@@ -55,7 +57,11 @@ def _payload(resp: dict[str, Any]) -> Any:
 
 
 def test_invoke_sees_lambda_context_environment_and_headwater(
-    lam: Any, make_function: Callable[..., Any], client: Callable[..., Any], endpoint: str
+    lam: Any,
+    make_function: Callable[..., Any],
+    client: Callable[..., Any],
+    endpoint: str,
+    clock: VirtualClock,
 ) -> None:
     client("s3").create_bucket(Bucket="seen-from-lambda")
     make_function(
@@ -77,7 +83,9 @@ def test_invoke_sees_lambda_context_environment_and_headwater(
     assert out["invoked_function_arn"] == "arn:aws:lambda:us-east-1:000000000000:function:inspect"
     assert out["memory_limit_in_mb"] == "256"
     assert out["log_group_name"] == "/aws/lambda/inspect"
-    assert out["log_stream_name"].startswith("2026/01/01/[$LATEST]")
+    # Streams are named after the server clock's UTC date (earlier tests may have moved it).
+    day = clock.utcnow().strftime("%Y/%m/%d")
+    assert out["log_stream_name"].startswith(f"{day}/[$LATEST]")
     assert 0 < out["remaining"] <= 30_000
     env = out["env"]
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
