@@ -474,3 +474,48 @@ def test_grok_and_xml_classifiers(glue: Any, put: Any) -> None:
     assert serde["SerializationLibrary"] == "com.amazonaws.glue.serde.GrokSerDe"
     assert found["items"]["Parameters"]["classification"] == "xml"
     assert columns(found["items"]) == [("sku", "string"), ("qty", "bigint")]
+
+
+def test_configuration_table_level_and_merge_new_columns(glue: Any, put: Any, s3: Any) -> None:
+    for day in ("1", "2"):
+        put(f"lvl/data/sales/day={day}/a.csv", "id,amount,region\n1,2.5,eu\n2,3.5,us\n")
+        put(f"lvl/data/refunds/day={day}/a.csv", "id,amount,region\n1,2.5,eu\n2,3.5,us\n")
+    # similar schemas would make one table "data" partitioned by sales/refunds; level 3 says
+    # the tables start at lvl/data/<name>/
+    s3_crawler(
+        glue,
+        "levels",
+        "s3://lake/lvl/data/",
+        Configuration=json.dumps({"Version": 1.0, "Grouping": {"TableLevelConfiguration": 3}}),
+    )
+    crawl(glue, "levels")
+    found = tables(glue)
+    assert sorted(found) == ["refunds", "sales"]
+    assert [k["Name"] for k in found["sales"]["PartitionKeys"]] == ["day"]
+    # MergeNewColumns keeps existing columns and adds new ones; InheritFromTable gives
+    # partitions the table's schema; DELETE_FROM_DATABASE drops partitions whose data is gone
+    glue.update_crawler(
+        Name="levels",
+        Configuration=json.dumps(
+            {
+                "Version": 1.0,
+                "Grouping": {"TableLevelConfiguration": 3},
+                "CrawlerOutput": {
+                    "Tables": {"AddOrUpdateBehavior": "MergeNewColumns"},
+                    "Partitions": {"AddOrUpdateBehavior": "InheritFromTable"},
+                },
+            }
+        ),
+        SchemaChangePolicy={
+            "UpdateBehavior": "UPDATE_IN_DATABASE",
+            "DeleteBehavior": "DELETE_FROM_DATABASE",
+        },
+    )
+    put("lvl/data/sales/day=3/a.csv", "id,amount,region,channel\n5,1.5,eu,web\n6,2.0,us,shop\n")
+    s3.delete_object(Bucket="lake", Key="lvl/data/sales/day=1/a.csv")
+    crawl(glue, "levels")
+    sales = glue.get_table(DatabaseName="db", Name="sales")["Table"]
+    assert [n for n, _ in columns(sales)] == ["id", "amount", "region", "channel"]
+    parts = partitions(glue, "sales")
+    assert [p["Values"] for p in parts] == [["2"], ["3"]]
+    assert all(len(p["StorageDescriptor"]["Columns"]) == 4 for p in parts)
