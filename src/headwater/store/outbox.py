@@ -28,7 +28,7 @@ __all__ = [
     "unlisten",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # the version of the record payloads ("v"), not of the tables
 
 outbox = sa.Table(
     "outbox",
@@ -37,6 +37,9 @@ outbox = sa.Table(
     sa.Column("topic", sa.String(64), nullable=False, index=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
+    # Ids are never reused, not even after a reset empties the table: a consumer that still
+    # holds a cursor from before the reset then skips nothing new.
+    sqlite_autoincrement=True,
 )
 
 outbox_cursors = sa.Table(
@@ -46,12 +49,40 @@ outbox_cursors = sa.Table(
     sa.Column("last_id", sa.Integer, nullable=False),
 )
 
+
+def _never_reuse_ids(conn: sa.Connection) -> None:
+    """Rebuild a SQLite outbox made before ids were AUTOINCREMENT (other engines never reuse)."""
+    if conn.dialect.name != "sqlite":
+        return
+    found = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ).scalar()
+    if found is None or "AUTOINCREMENT" in str(found).upper():
+        return
+    conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_v1")
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_outbox_topic")
+    outbox.create(conn)
+    conn.exec_driver_sql(
+        "INSERT INTO outbox (id, topic, created_at, payload) "
+        "SELECT id, topic, created_at, payload FROM outbox_v1"
+    )
+    conn.exec_driver_sql("DROP TABLE outbox_v1")
+
+
 register(
     Migration(
         component="outbox",
         version=1,
         description="outbox and consumer cursors",
         apply=create_tables(outbox, outbox_cursors),
+    )
+)
+register(
+    Migration(
+        component="outbox",
+        version=2,
+        description="outbox ids are never reused (AUTOINCREMENT)",
+        apply=_never_reuse_ids,
     )
 )
 

@@ -47,8 +47,12 @@ class S3Bridge:
         assert self._signal is not None
         try:
             while True:
-                while await loop.run_in_executor(None, self.drain):
-                    pass
+                try:
+                    while await loop.run_in_executor(None, self.drain):
+                        pass
+                except Exception:  # e.g. a reset wiping the store mid-drain: never stop following
+                    log.exception("the S3/CloudTrail bridge failed; retrying")
+                    self.reset()
                 await self._signal.wait(_POLL)
         finally:
             outbox.unlisten("s3", self._signal.set)
