@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from headwater.events import compile_schedule
+from headwater.runtime.follower import OutboxFollower
 from headwater.runtime.loop import BackgroundLoop, Signal, wait_first
 from headwater.services.events.shapes import next_fire_time, s3_object_event, scheduled_event
 from headwater.store import outbox
@@ -23,49 +24,24 @@ __all__ = ["S3Bridge", "Scheduler"]
 log = logging.getLogger("headwater.events")
 
 CONSUMER = "events.s3"
-_POLL = 1.0  # real seconds: a safety net; commits wake the bridge at once
 
 
-class S3Bridge:
-    """Turns the S3 outbox into "Object Created/Deleted" and CloudTrail data events."""
+class S3Bridge(OutboxFollower):
+    """Turns the S3 outbox into "Object Created/Deleted" and CloudTrail data events.
+
+    Records that produce no event (no EventBridge configuration on the bucket, no trail
+    selecting the write) only move the in-memory cursor: most writes then cost no extra
+    transaction. After a crash those records are looked at again, which is harmless since they
+    produce nothing. Records that do produce events are ingested in the same transaction that
+    moves the stored cursor.
+    """
 
     def __init__(self, service: EventsCore) -> None:
+        super().__init__(service.env.store, consumer=CONSUMER, topic="s3", name="events-s3-bridge")
         self.service = service
-        self._signal: Signal | None = None
-        self._cursor: int | None = None
-        self._persisted: int | None = None
-        self._persisted_at = 0.0
 
-    def start(self, bg: BackgroundLoop) -> None:
-        """Catch up from the stored cursor, then follow new records."""
-        self._signal = Signal(bg)
-        outbox.listen("s3", self._signal.set)
-        bg.spawn(self._run, "events-s3-bridge")
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        assert self._signal is not None
-        try:
-            while True:
-                try:
-                    while await loop.run_in_executor(None, self.drain):
-                        pass
-                except Exception:  # e.g. a reset wiping the store mid-drain: never stop following
-                    log.exception("the S3/CloudTrail bridge failed; retrying")
-                    self.reset()
-                await self._signal.wait(_POLL)
-        finally:
-            outbox.unlisten("s3", self._signal.set)
-            self._persist_cursor(force=True)
-
-    def drain(self, limit: int = 200) -> int:
-        """Turn the next records into events; return how many records were consumed.
-
-        Records that produce no event (no EventBridge configuration on the bucket, no trail
-        selecting the write) only move a cursor kept in memory, written back at most once a
-        second: most writes then cost no extra transaction. After a crash those records are
-        looked at again, which is harmless since they produce nothing.
-        """
+    def handle(self, records: Sequence[outbox.OutboxRecord]) -> bool:
+        """Ingest the events these records make; True when any was made."""
         svc = self.service
         env = svc.env
         registry = env.registry
@@ -83,23 +59,11 @@ class S3Bridge:
                 )
             return configs[bucket]
 
-        with env.store.read() as conn:
-            stored = outbox.cursor(conn, CONSUMER)
-            if self._cursor is None or self._cursor > outbox.last_id(conn):
-                # first run, or the outbox was wiped (reset): trust the stored cursor
-                self._cursor = stored
-                self._persisted = stored
-            records = outbox.read_after(conn, self._cursor, topics=("s3",), limit=limit)
-        if not records:
-            self._persist_cursor(force=False)
-            return 0
         wanted = bool(trails) or any(
             "EventBridgeConfiguration" in config(r.payload["bucket"]) for r in records
         )
         if not wanted:
-            self._cursor = records[-1].id
-            self._persist_cursor(force=False)
-            return len(records)
+            return False
         queued = False
         with env.store.transaction() as conn:
             for rec in records:
@@ -127,28 +91,10 @@ class S3Bridge:
                             )
                             queued = True
                             break  # one event per API call, however many trails log it
-            outbox.advance(conn, CONSUMER, records[-1].id)
-        self._cursor = records[-1].id
-        self._persisted = self._cursor
-        self._persisted_at = time.monotonic()
+            self.advance_in(conn, records)
         if queued:
             svc.dispatcher.wake()
-        return len(records)
-
-    def _persist_cursor(self, *, force: bool) -> None:
-        if self._cursor is None or self._cursor == self._persisted:
-            return
-        if not force and time.monotonic() - self._persisted_at < 1.0:
-            return
-        with self.service.env.store.transaction() as conn:
-            outbox.advance(conn, CONSUMER, self._cursor)
-        self._persisted = self._cursor
-        self._persisted_at = time.monotonic()
-
-    def reset(self) -> None:
-        """Forget the cached cursor (the store was wiped)."""
-        self._cursor = None
-        self._persisted = None
+        return queued
 
 
 class Scheduler:

@@ -13,15 +13,13 @@ moves after the hand-off, so a crash in between hands the record over again on r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
-from headwater.runtime.loop import BackgroundLoop, Signal
+from headwater.runtime.follower import OutboxFollower
 from headwater.services.base import RequestContext
 from headwater.services.errors import ServiceError
 from headwater.store import outbox
@@ -34,7 +32,6 @@ __all__ = ["BucketNotifier", "event_record", "matches"]
 log = logging.getLogger("headwater.s3")
 
 CONSUMER = "s3.notifications"
-_POLL = 1.0  # real seconds: a safety net; commits wake the notifier at once
 
 # The outbox's eventName (the API call) -> the S3 notification event name.
 _CREATED = {
@@ -113,59 +110,15 @@ def event_record(record: dict[str, Any], configuration_id: str, *, account: str)
     return {"Records": [item]}
 
 
-class BucketNotifier:
+class BucketNotifier(OutboxFollower):
     """Follows the S3 outbox and hands matching changes to SNS and Lambda."""
 
     def __init__(self, service: S3Service) -> None:
+        super().__init__(service.env.store, consumer=CONSUMER, topic="s3", name="s3-notifications")
         self.service = service
-        self._signal: Signal | None = None
-        self._cursor: int | None = None
-        self._persisted: int | None = None
-        self._persisted_at = 0.0
 
-    def start(self, bg: BackgroundLoop) -> None:
-        """Catch up from the stored cursor, then follow new records."""
-        self._signal = Signal(bg)
-        outbox.listen("s3", self._signal.set)
-        bg.spawn(self._run, "s3-notifications")
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        assert self._signal is not None
-        try:
-            while True:
-                try:
-                    while await loop.run_in_executor(None, self.drain):
-                        pass
-                except Exception:  # e.g. a reset wiping the store mid-drain: never stop following
-                    log.exception("the bucket notifier failed; retrying")
-                    self.reset()
-                await self._signal.wait(_POLL)
-        finally:
-            outbox.unlisten("s3", self._signal.set)
-            self._persist(force=True)
-
-    def reset(self) -> None:
-        """Forget the cached cursor (the store was wiped)."""
-        self._cursor = None
-        self._persisted = None
-
-    def drain(self, limit: int = 200) -> int:
-        """Deliver the next records' notifications; return how many records were consumed.
-
-        Records of buckets with nothing to notify only move the in-memory cursor, written
-        back at most once a second, so ordinary writes cost no extra transaction.
-        """
-        env = self.service.env
-        with env.store.read() as conn:
-            stored = outbox.cursor(conn, CONSUMER)
-            if self._cursor is None or self._cursor > outbox.last_id(conn):
-                self._cursor = stored  # first run, or the outbox was wiped
-                self._persisted = stored
-            records = outbox.read_after(conn, self._cursor, topics=("s3",), limit=limit)
-        if not records:
-            self._persist(force=False)
-            return 0
+    def handle(self, records: Sequence[outbox.OutboxRecord]) -> bool:
+        """Deliver the notifications these records make; True when any was delivered."""
         configs: dict[str, dict[str, Any]] = {}
         delivered = False
         for rec in records:
@@ -175,9 +128,7 @@ class BucketNotifier:
             for target, message in self._notifications(configs[bucket], rec.payload):
                 self._deliver(rec.payload, target, message)
                 delivered = True
-            self._cursor = rec.id
-        self._persist(force=delivered)
-        return len(records)
+        return delivered
 
     def _notifications(
         self, config: dict[str, Any], record: dict[str, Any]
@@ -230,13 +181,3 @@ class BucketNotifier:
                 exc.code,
                 exc.message,
             )
-
-    def _persist(self, *, force: bool) -> None:
-        if self._cursor is None or self._cursor == self._persisted:
-            return
-        if not force and time.monotonic() - self._persisted_at < 1.0:
-            return
-        with self.service.env.store.transaction() as conn:
-            outbox.advance(conn, CONSUMER, self._cursor)
-        self._persisted = self._cursor
-        self._persisted_at = time.monotonic()
