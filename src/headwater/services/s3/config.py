@@ -1,8 +1,8 @@
 """Bucket and object configuration: notifications, versioning, bucket and object tagging.
 
 Notification configurations are stored as sent (plus the ``Id`` S3 assigns when one is
-missing) for EventBridge and :mod:`headwater.services.s3.notify` to act on; ``EventBridgeConfiguration: {}`` is kept as an
-empty object so it round-trips.
+missing) for EventBridge and :mod:`headwater.services.s3.notify` to act on;
+``EventBridgeConfiguration: {}`` is kept as an empty object so it round-trips.
 """
 
 from __future__ import annotations
