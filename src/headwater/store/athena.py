@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headwater.store import documents as docs
 from headwater.store.schema import Migration, create_tables, metadata, register
 
 __all__ = ["AthenaStore", "QueryRow"]
@@ -184,52 +185,28 @@ class AthenaStore:
     @staticmethod
     def delete_workgroup_queries(conn: sa.Connection, region: str, workgroup: str) -> None:
         """Forget a work group's query history (DeleteWorkGroup with RecursiveDeleteOption)."""
-        conn.execute(
-            sa.delete(queries).where(
-                (queries.c.region == region) & (queries.c.workgroup == workgroup)
-            )
-        )
+        docs.delete_rows(conn, queries, {"region": region, "workgroup": workgroup})
 
     # -- work groups ------------------------------------------------------------------------
     @staticmethod
     def get_workgroup(conn: sa.Connection, region: str, name: str) -> dict[str, Any] | None:
         """A work group's body, or None."""
-        row = conn.execute(
-            sa.select(workgroups.c.body).where(
-                (workgroups.c.region == region) & (workgroups.c.name == name)
-            )
-        ).first()
-        return _load(row.body) if row else None
+        return docs.get_body(conn, workgroups, {"region": region, "name": name}, _load)
 
     @staticmethod
     def put_workgroup(conn: sa.Connection, region: str, name: str, body: dict[str, Any]) -> None:
         """Insert or replace a work group."""
-        conn.execute(
-            sa.delete(workgroups).where(
-                (workgroups.c.region == region) & (workgroups.c.name == name)
-            )
-        )
-        conn.execute(sa.insert(workgroups).values(region=region, name=name, body=_dump(body)))
+        docs.put_body(conn, workgroups, {"region": region, "name": name}, _dump(body))
 
     @staticmethod
     def delete_workgroup(conn: sa.Connection, region: str, name: str) -> bool:
         """Delete a work group; True if it existed."""
-        result = conn.execute(
-            sa.delete(workgroups).where(
-                (workgroups.c.region == region) & (workgroups.c.name == name)
-            )
-        )
-        return bool(result.rowcount)
+        return docs.delete_rows(conn, workgroups, {"region": region, "name": name})
 
     @staticmethod
     def list_workgroups(conn: sa.Connection, region: str) -> list[dict[str, Any]]:
         """Every work group of a region, by name."""
-        rows = conn.execute(
-            sa.select(workgroups.c.body)
-            .where(workgroups.c.region == region)
-            .order_by(workgroups.c.name)
-        )
-        return [_load(r.body) for r in rows]
+        return docs.list_bodies(conn, workgroups, {"region": region}, _load)
 
     # -- named queries ----------------------------------------------------------------------
     @staticmethod
@@ -253,12 +230,7 @@ class AthenaStore:
     @staticmethod
     def get_named_query(conn: sa.Connection, region: str, query_id: str) -> dict[str, Any] | None:
         """A named query's body, or None."""
-        row = conn.execute(
-            sa.select(named_queries.c.body).where(
-                (named_queries.c.region == region) & (named_queries.c.id == query_id)
-            )
-        ).first()
-        return _load(row.body) if row else None
+        return docs.get_body(conn, named_queries, {"region": region, "id": query_id}, _load)
 
     @staticmethod
     def list_named_query_ids(conn: sa.Connection, region: str, workgroup: str) -> list[str]:
@@ -273,21 +245,12 @@ class AthenaStore:
     @staticmethod
     def delete_named_query(conn: sa.Connection, region: str, query_id: str) -> bool:
         """Delete a named query; True if it existed."""
-        result = conn.execute(
-            sa.delete(named_queries).where(
-                (named_queries.c.region == region) & (named_queries.c.id == query_id)
-            )
-        )
-        return bool(result.rowcount)
+        return docs.delete_rows(conn, named_queries, {"region": region, "id": query_id})
 
     @staticmethod
     def delete_workgroup_named_queries(conn: sa.Connection, region: str, workgroup: str) -> None:
         """Delete every named query of a work group."""
-        conn.execute(
-            sa.delete(named_queries).where(
-                (named_queries.c.region == region) & (named_queries.c.workgroup == workgroup)
-            )
-        )
+        docs.delete_rows(conn, named_queries, {"region": region, "workgroup": workgroup})
 
     # -- prepared statements ----------------------------------------------------------------
     @staticmethod
@@ -295,68 +258,40 @@ class AthenaStore:
         conn: sa.Connection, region: str, workgroup: str, name: str
     ) -> dict[str, Any] | None:
         """A prepared statement's body, or None."""
-        row = conn.execute(
-            sa.select(prepared.c.body).where(
-                (prepared.c.region == region)
-                & (prepared.c.workgroup == workgroup)
-                & (prepared.c.name == name)
-            )
-        ).first()
-        return _load(row.body) if row else None
+        key = {"region": region, "workgroup": workgroup, "name": name}
+        return docs.get_body(conn, prepared, key, _load)
 
     @staticmethod
     def put_prepared(
         conn: sa.Connection, region: str, workgroup: str, name: str, body: dict[str, Any]
     ) -> None:
         """Insert or replace a prepared statement."""
-        AthenaStore.delete_prepared(conn, region, workgroup, name)
-        conn.execute(
-            sa.insert(prepared).values(
-                region=region, workgroup=workgroup, name=name, body=_dump(body)
-            )
-        )
+        key = {"region": region, "workgroup": workgroup, "name": name}
+        docs.put_body(conn, prepared, key, _dump(body))
 
     @staticmethod
     def delete_prepared(conn: sa.Connection, region: str, workgroup: str, name: str) -> bool:
         """Delete a prepared statement; True if it existed."""
-        result = conn.execute(
-            sa.delete(prepared).where(
-                (prepared.c.region == region)
-                & (prepared.c.workgroup == workgroup)
-                & (prepared.c.name == name)
-            )
-        )
-        return bool(result.rowcount)
+        key = {"region": region, "workgroup": workgroup, "name": name}
+        return docs.delete_rows(conn, prepared, key)
 
     @staticmethod
     def list_prepared(conn: sa.Connection, region: str, workgroup: str) -> list[dict[str, Any]]:
         """Every prepared statement of a work group, by name."""
-        rows = conn.execute(
-            sa.select(prepared.c.body)
-            .where((prepared.c.region == region) & (prepared.c.workgroup == workgroup))
-            .order_by(prepared.c.name)
-        )
-        return [_load(r.body) for r in rows]
+        return docs.list_bodies(conn, prepared, {"region": region, "workgroup": workgroup}, _load)
 
     @staticmethod
     def delete_workgroup_prepared(conn: sa.Connection, region: str, workgroup: str) -> None:
         """Delete every prepared statement of a work group."""
-        conn.execute(
-            sa.delete(prepared).where(
-                (prepared.c.region == region) & (prepared.c.workgroup == workgroup)
-            )
-        )
+        docs.delete_rows(conn, prepared, {"region": region, "workgroup": workgroup})
 
     # -- tags -------------------------------------------------------------------------------
     @staticmethod
     def get_tags(conn: sa.Connection, arn: str) -> dict[str, str]:
         """The tags of a resource."""
-        row = conn.execute(sa.select(tags.c.tags).where(tags.c.arn == arn)).first()
-        return dict(json.loads(row.tags)) if row else {}
+        return docs.get_tags(conn, tags, arn)
 
     @staticmethod
     def put_tags(conn: sa.Connection, arn: str, values: dict[str, str]) -> None:
         """Replace the tags of a resource (an empty map removes the row)."""
-        conn.execute(sa.delete(tags).where(tags.c.arn == arn))
-        if values:
-            conn.execute(sa.insert(tags).values(arn=arn, tags=json.dumps(values)))
+        docs.put_tags(conn, tags, arn, values)

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headwater.store import documents as docs
 from headwater.store.schema import Migration, create_tables, metadata, register
 
 __all__ = ["ClassifierRow", "CrawlRow", "CrawlerRow", "GlueCatalogStore", "values_key"]
@@ -681,54 +682,30 @@ class GlueCatalogStore:
     @staticmethod
     def get_connection(conn: sa.Connection, region: str, name: str) -> dict[str, Any] | None:
         """A ``Connection`` dict, or None."""
-        row = conn.execute(
-            sa.select(connections.c.body).where(
-                (connections.c.region == region) & (connections.c.name == name)
-            )
-        ).first()
-        return _load(row.body) if row else None
+        return docs.get_body(conn, connections, {"region": region, "name": name}, _load)
 
     @staticmethod
     def list_connections(conn: sa.Connection, region: str) -> list[dict[str, Any]]:
         """Every ``Connection`` dict of a region, by name."""
-        rows = conn.execute(
-            sa.select(connections.c.body)
-            .where(connections.c.region == region)
-            .order_by(connections.c.name)
-        )
-        return [_load(r.body) for r in rows]
+        return docs.list_bodies(conn, connections, {"region": region}, _load)
 
     @staticmethod
     def put_connection(conn: sa.Connection, region: str, body: dict[str, Any]) -> None:
         """Insert or replace a connection."""
-        name = body["Name"]
-        conn.execute(
-            sa.delete(connections).where(
-                (connections.c.region == region) & (connections.c.name == name)
-            )
-        )
-        conn.execute(sa.insert(connections).values(region=region, name=name, body=_dump(body)))
+        docs.put_body(conn, connections, {"region": region, "name": body["Name"]}, _dump(body))
 
     @staticmethod
     def delete_connection(conn: sa.Connection, region: str, name: str) -> bool:
         """Delete a connection; True if it existed."""
-        result = conn.execute(
-            sa.delete(connections).where(
-                (connections.c.region == region) & (connections.c.name == name)
-            )
-        )
-        return bool(result.rowcount)
+        return docs.delete_rows(conn, connections, {"region": region, "name": name})
 
     # -- tags -------------------------------------------------------------------------------
     @staticmethod
     def get_tags(conn: sa.Connection, arn: str) -> dict[str, str]:
         """The tags of a resource ARN."""
-        row = conn.execute(sa.select(tags.c.tags).where(tags.c.arn == arn)).first()
-        return dict(json.loads(row.tags)) if row else {}
+        return docs.get_tags(conn, tags, arn)
 
     @staticmethod
     def put_tags(conn: sa.Connection, arn: str, values: dict[str, str]) -> None:
         """Replace the tags of a resource ARN (none: forget the row)."""
-        conn.execute(sa.delete(tags).where(tags.c.arn == arn))
-        if values:
-            conn.execute(sa.insert(tags).values(arn=arn, tags=json.dumps(values)))
+        docs.put_tags(conn, tags, arn, values)
