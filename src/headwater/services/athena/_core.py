@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -12,6 +10,7 @@ import sqlalchemy as sa
 from headwater.services.athena import errors
 from headwater.services.base import RequestContext, Service
 from headwater.services.errors import ServiceError
+from headwater.services.paging import Pages
 from headwater.store import Store
 from headwater.store.athena import AthenaStore as A
 from headwater.store.glue_catalog import GlueCatalogStore as G
@@ -34,39 +33,16 @@ ENGINE_VERSION = {
     "SelectedEngineVersion": "AUTO",
     "EffectiveEngineVersion": "Athena engine version 3",
 }
-_TOKEN_PREFIX = "hwa1:"
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
-
-
-def decode_token(token: str | None) -> int:
-    """The offset a NextToken stands for (InvalidRequestException when it is not ours)."""
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    rest = text[len(_TOKEN_PREFIX) :]
-    if not text.startswith(_TOKEN_PREFIX) or not rest.isdigit():
-        raise errors.invalid_request("The NextToken is not valid")
-    return int(rest)
-
-
-def next_token(offset: int, total: int) -> str | None:
-    """The NextToken for ``offset``, or None past the end."""
-    return _token(offset) if offset < total else None
+_PAGES = Pages("hwa1:", lambda: errors.invalid_request("The NextToken is not valid"))
+decode_token = _PAGES.offset
+next_token = _PAGES.next_token
 
 
 def page(
     items: Sequence[T], params: Mapping[str, Any], *, default: int = 50, limit: int = 50
 ) -> tuple[list[T], str | None]:
     """One page of ``items`` by ``NextToken`` / ``MaxResults``."""
-    start = decode_token(params.get("NextToken"))
-    size = max(1, min(int(params.get("MaxResults") or default), limit))
-    return list(items[start : start + size]), next_token(start + size, len(items))
+    return _PAGES.page(items, params, default=default, limit=limit)
 
 
 def parse_s3(uri: str) -> tuple[str, str]:

@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
 from headwater.services.base import RequestContext, Service
 from headwater.services.glue import errors
+from headwater.services.paging import Pages
 
 __all__ = ["GlueCore", "page"]
 
 T = TypeVar("T")
 
-_TOKEN_PREFIX = "hwg1:"
-
-
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    if not text.startswith(_TOKEN_PREFIX) or not text[len(_TOKEN_PREFIX) :].isdigit():
-        raise errors.invalid_input("Invalid pagination token")
-    return int(text[len(_TOKEN_PREFIX) :])
+_PAGES = Pages("hwg1:", lambda: errors.invalid_input("Invalid pagination token"))
 
 
 def page(
     items: Sequence[T], params: dict[str, Any], *, default: int = 100, limit: int = 1000
 ) -> tuple[list[T], str | None]:
     """One page of ``items`` by ``NextToken`` / ``MaxResults``; returns it and the next token."""
-    start = _offset(params.get("NextToken"))
-    size = int(params.get("MaxResults") or default)
-    size = max(1, min(size, limit))
-    chunk = list(items[start : start + size])
-    nxt = _token(start + size) if start + size < len(items) else None
-    return chunk, nxt
+    return _PAGES.page(items, params, default=default, limit=limit)
 
 
 class GlueCore(Service):
