@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -130,6 +131,9 @@ class _Server(uvicorn.Server):
 
 def serve(config: ServerConfig) -> None:
     """Run the server in the foreground until Ctrl-C or SIGTERM."""
+    # Requests, followers and workers share the GIL. At the default 5 ms switch interval a
+    # request thread woken by its I/O waits behind a busy background thread for up to 5 ms.
+    sys.setswitchinterval(0.0005)
     app = build(config)
     app.registry.start()
     try:

@@ -28,6 +28,8 @@ __all__ = ["OutboxFollower"]
 log = logging.getLogger("headwater.outbox")
 
 _POLL = 1.0  # real seconds: a safety net; commits wake the follower at once
+_BATCH = 200  # records read per drain
+_GATHER = 0.005  # real seconds between a wake-up and the drain it starts
 _PERSIST_EVERY = 1.0  # real seconds between two writes of a cursor that only skipped records
 
 
@@ -65,23 +67,26 @@ class OutboxFollower:
         try:
             while True:
                 try:
-                    while await loop.run_in_executor(None, self.drain):
+                    # A short batch means caught up: later commits set the signal again.
+                    while await loop.run_in_executor(None, self.drain) >= _BATCH:
                         pass
                 except Exception:  # e.g. a reset wiping the store mid-drain: never stop following
                     log.exception("%s failed; retrying", self.name)
                     self.reset()
                 await self._signal.wait(_POLL)
+                # Let a burst of commits gather, and the requests that made them answer first.
+                await asyncio.sleep(_GATHER)
         finally:
             outbox.unlisten(self.topic, self._signal.set)
             self._persist(force=True)
 
-    def drain(self, limit: int = 200) -> int:
+    def drain(self, limit: int = _BATCH) -> int:
         """Hand the next records over; return how many were consumed (0 when caught up)."""
         with self.store.read() as conn:
-            stored = outbox.cursor(conn, self.consumer)
-            if self._cursor is None or self._cursor > outbox.last_id(conn):
-                self._cursor = stored  # first run, or the outbox was wiped: trust the store
-                self._persisted = stored
+            if self._cursor is None:  # first run, or after a reset: trust the store
+                # Outbox ids are never reused (AUTOINCREMENT), so a cursor kept in memory stays
+                # valid while the server runs, even across a wipe of the outbox.
+                self._cursor = self._persisted = outbox.cursor(conn, self.consumer)
             records = outbox.read_after(conn, self._cursor, topics=(self.topic,), limit=limit)
         if not records:
             self._persist(force=False)
