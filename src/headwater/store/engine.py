@@ -75,11 +75,17 @@ class Store:
         """
         hooks: list[Callable[[], None]] = []
         if not self.is_sqlite:
-            with self.engine.begin() as conn:
+            # The ports read then write (counters, upserts): one writer at a time in this
+            # process, as on SQLite, keeps that safe under READ COMMITTED.
+            with self._write_lock:
                 try:
-                    yield conn
-                finally:
-                    hooks = conn.info.pop("after_commit", [])
+                    with self.engine.begin() as conn:
+                        try:
+                            yield conn
+                        finally:
+                            hooks = conn.info.pop("after_commit", [])
+                except sa.exc.IntegrityError as exc:
+                    raise ConflictError(str(exc.orig)) from exc
         else:
             with self._write_lock, self.engine.connect() as conn:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
