@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from headwater.store import outbox, schema
 from headwater.store import s3 as s3_port
 from headwater.store.engine import Store
-from headwater.store.errors import ConflictError, MigrationError
+from headwater.store.errors import ConflictError, MigrationError, StoreError
 
 EXTRA_URL = os.environ.get("HEADWATER_TEST_STORE_URL")
 BACKENDS = ["sqlite-file", "sqlite-memory"] + (["extra"] if EXTRA_URL else [])
@@ -355,3 +355,14 @@ def test_a_file_store_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
             assert [r.id for r in outbox.read_after(conn, 0)] == [rid]
     finally:
         st.close()
+
+
+def test_a_bad_store_url_is_a_clear_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from headwater.cli.main import main
+
+    assert main(["up", "--port", "1", "--store-url", "nosuchdb://x"]) == 2
+    assert "cannot use the store URL 'nosuchdb://x'" in capsys.readouterr().err
+    with pytest.raises(StoreError, match="cannot use the store URL"):
+        Store.connect("nosuchdb://x")

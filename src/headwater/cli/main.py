@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fsync every object and commit, to survive power loss (slower); by "
         "default writes survive a crash of the process, not of the machine",
     )
+    up.add_argument(
+        "--store-url",
+        default=None,
+        help="keep state in this database instead of <data-dir>/state.db (experimental: "
+        "postgresql+psycopg://user@host/db; needs psycopg); the lake stays under --data-dir",
+    )
     up.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     up.add_argument(
         "--sfn-mock-config",
@@ -84,26 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
     if args.command == "up":
-        from headwater.cli.server import ServerConfig, serve
-
         logging.basicConfig(
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.time_scale < 0:
             print("headwater: --time-scale must be >= 0", file=sys.stderr)
             return 2
-        serve(
-            ServerConfig(
-                data_dir=args.data_dir,
-                host=args.host,
-                port=args.port,
-                time_scale=args.time_scale,
-                account_id=args.account_id,
-                log_level=args.log_level,
-                fsync=args.fsync,
-                sfn_mock_config=args.sfn_mock_config,
-            )
-        )
+        from headwater.store.errors import StoreError
+
+        try:
+            _serve_up(args)
+        except StoreError as exc:
+            print(f"headwater: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "demo":
         from headwater.cli.demo import run_demo
@@ -120,3 +119,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _serve_up(args: argparse.Namespace) -> None:
+    from headwater.cli.server import ServerConfig, serve
+
+    serve(
+        ServerConfig(
+            data_dir=args.data_dir,
+            host=args.host,
+            port=args.port,
+            time_scale=args.time_scale,
+            account_id=args.account_id,
+            log_level=args.log_level,
+            fsync=args.fsync,
+            store_url=args.store_url,
+            sfn_mock_config=args.sfn_mock_config,
+        )
+    )

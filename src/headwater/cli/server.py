@@ -38,6 +38,7 @@ class ServerConfig:
     account_id: str = DEFAULT_ACCOUNT_ID
     log_level: str = "warning"
     fsync: bool = False
+    store_url: str | None = None  # another database for the state (PostgreSQL); None: SQLite
     sfn_mock_config: Path | None = None  # Step Functions Local mock config (MockConfigFile.json)
 
     @property
@@ -52,7 +53,10 @@ def build(
 ) -> HeadwaterApp:
     """Open the store, create every service and the ASGI app (services not yet started)."""
     data_dir = config.data_dir.resolve()
-    store = Store.open(data_dir, synchronous="FULL" if config.fsync else "NORMAL")
+    if config.store_url:
+        store = Store.connect(config.store_url)
+    else:
+        store = Store.open(data_dir, synchronous="FULL" if config.fsync else "NORMAL")
     env = Environment(
         data_dir=data_dir,
         store=store,

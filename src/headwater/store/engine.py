@@ -54,6 +54,20 @@ class Store:
         return store
 
     @classmethod
+    def connect(cls, url: str) -> Store:
+        """Open the database at ``url`` (a SQLAlchemy URL) and migrate it."""
+        try:
+            store = cls(url)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise StoreError(f"cannot use the store URL {url!r}: {exc}") from exc
+        try:
+            store.migrate()
+        except sa.exc.OperationalError as exc:
+            store.close()
+            raise StoreError(f"cannot open the store at {url!r}: {exc.orig}") from exc
+        return store
+
+    @classmethod
     def memory(cls) -> Store:
         """Return a migrated in-memory SQLite store (one shared connection), for tests."""
         store = cls("sqlite://")

@@ -17,7 +17,7 @@ groups = sa.Table(
     "logs_groups",
     metadata,
     sa.Column("name", sa.String(512), primary_key=True),
-    sa.Column("created", sa.Integer, nullable=False),  # epoch milliseconds, as the API speaks
+    sa.Column("created", sa.BigInteger, nullable=False),  # epoch milliseconds, as the API speaks
     sa.Column("retention_days", sa.Integer, nullable=True),
     sa.Column("kms_key_id", sa.String(256), nullable=True),
     sa.Column("log_class", sa.String(32), nullable=False),
@@ -28,11 +28,11 @@ streams = sa.Table(
     metadata,
     sa.Column("group_name", sa.String(512), primary_key=True),
     sa.Column("name", sa.String(512), primary_key=True),
-    sa.Column("created", sa.Integer, nullable=False),
-    sa.Column("first_event", sa.Integer, nullable=True),
-    sa.Column("last_event", sa.Integer, nullable=True),
-    sa.Column("last_ingestion", sa.Integer, nullable=True),
-    sa.Column("stored_bytes", sa.Integer, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("first_event", sa.BigInteger, nullable=True),
+    sa.Column("last_event", sa.BigInteger, nullable=True),
+    sa.Column("last_ingestion", sa.BigInteger, nullable=True),
+    sa.Column("stored_bytes", sa.BigInteger, nullable=False),
     sa.Column("sequence", sa.Integer, nullable=False),
 )
 events = sa.Table(
@@ -41,8 +41,8 @@ events = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("group_name", sa.String(512), nullable=False),
     sa.Column("stream_name", sa.String(512), nullable=False),
-    sa.Column("timestamp", sa.Integer, nullable=False),
-    sa.Column("ingestion_time", sa.Integer, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("ingestion_time", sa.BigInteger, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Index("ix_logs_events_group_time", "group_name", "timestamp", "id"),
     sa.Index("ix_logs_events_stream_time", "group_name", "stream_name", "timestamp", "id"),
