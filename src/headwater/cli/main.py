@@ -117,10 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _serve_up(args: argparse.Namespace) -> None:
     from headwater.cli.server import ServerConfig, serve
 
@@ -137,3 +133,7 @@ def _serve_up(args: argparse.Namespace) -> None:
             sfn_mock_config=args.sfn_mock_config,
         )
     )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
