@@ -9,6 +9,8 @@ file passes against it unchanged.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -364,5 +366,15 @@ def test_a_bad_store_url_is_a_clear_error_not_a_traceback(
 
     assert main(["up", "--port", "1", "--store-url", "nosuchdb://x"]) == 2
     assert "cannot use the store URL 'nosuchdb://x'" in capsys.readouterr().err
+    # the same through the module entry point the benchmarks use
+    proc = subprocess.run(
+        [sys.executable, "-m", "headwater.cli.main", "up", "--store-url", "nosuchdb://x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("headwater: cannot use the store URL")
     with pytest.raises(StoreError, match="cannot use the store URL"):
         Store.connect("nosuchdb://x")
