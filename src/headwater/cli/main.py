@@ -90,16 +90,28 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
     if args.command == "up":
+        from headwater.cli.server import ServerConfig, serve
+        from headwater.store.errors import StoreError
+
         logging.basicConfig(
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.time_scale < 0:
             print("headwater: --time-scale must be >= 0", file=sys.stderr)
             return 2
-        from headwater.store.errors import StoreError
-
+        config = ServerConfig(
+            data_dir=args.data_dir,
+            host=args.host,
+            port=args.port,
+            time_scale=args.time_scale,
+            account_id=args.account_id,
+            log_level=args.log_level,
+            fsync=args.fsync,
+            store_url=args.store_url,
+            sfn_mock_config=args.sfn_mock_config,
+        )
         try:
-            _serve_up(args)
+            serve(config)
         except StoreError as exc:
             print(f"headwater: {exc}", file=sys.stderr)
             return 2
@@ -115,24 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         flags = ["--body"] if args.body else []
         return sns_main(["mail", *extra, "--data-dir", str(args.data_dir), *flags])
     return 2
-
-
-def _serve_up(args: argparse.Namespace) -> None:
-    from headwater.cli.server import ServerConfig, serve
-
-    serve(
-        ServerConfig(
-            data_dir=args.data_dir,
-            host=args.host,
-            port=args.port,
-            time_scale=args.time_scale,
-            account_id=args.account_id,
-            log_level=args.log_level,
-            fsync=args.fsync,
-            store_url=args.store_url,
-            sfn_mock_config=args.sfn_mock_config,
-        )
-    )
 
 
 if __name__ == "__main__":
